@@ -1,0 +1,211 @@
+"""Configs: the engine's :class:`TrainConfig`, ``-c key=value`` overrides, JSON round trip.
+
+Model settings live in each plugin's own ``Config`` dataclass; training settings the engine
+owns live in :class:`TrainConfig`. Both are plain dataclasses, so they print, compare and
+serialise without ceremony. Overrides are type-checked against the field's annotation.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import types
+import typing
+from dataclasses import dataclass
+from typing import Any, Literal, Union
+
+from artgan.errors import ArtganError, did_you_mean
+
+PRECISIONS = ("auto", "fp32", "bf16", "fp16")
+
+
+@dataclass
+class TrainConfig:
+    """What the engine needs to run a training loop; plugins suggest values via train_defaults."""
+
+    steps: int = 10_000  # total optimisation steps of the run (a resumed run keeps counting)
+    batch_size: int = 32  # images per step on each process
+    seed: int = 0  # seeds weights, noise and data order
+    precision: str = "auto"  # auto | fp32 | bf16 | fp16 (auto: bf16 on CUDA that has it, else fp32)
+    channels_last: bool = False  # NHWC memory layout for conv nets (fast with bf16 on CPU/GPU)
+    ema_half_life_kimg: float = 10.0  # EMA half-life of the inference nets in thousands of images; 0 = off
+    augment: str = ""  # differentiable augmentation of D inputs: comma list of flip,translation,color,cutout
+    lr_decay_start: float = 1.0  # fraction of steps after which lr falls linearly to 0 (1 = constant)
+    log_every: int = 50  # steps between stats lines and progress-bar loss updates
+    sample_every: int = 1000  # steps between sample grids (0 = never)
+    checkpoint_every: int = 1000  # steps between checkpoints (0 = only at the end)
+    keep_checkpoints: int = 3  # how many recent checkpoints a run directory keeps
+    workers: int = -1  # data-loading processes; -1 = auto (0 on CPU, up to 8 on CUDA)
+
+    def validate(self) -> None:
+        """Raise ArtganError for values that cannot work."""
+        checks = [
+            (self.steps >= 1, "steps must be ≥ 1"),
+            (self.batch_size >= 1, "batch_size must be ≥ 1"),
+            (self.precision in PRECISIONS, f"precision must be one of {', '.join(PRECISIONS)}"),
+            (self.ema_half_life_kimg >= 0, "ema_half_life_kimg must be ≥ 0"),
+            (0.0 <= self.lr_decay_start <= 1.0, "lr_decay_start must be within [0, 1]"),
+            (self.log_every >= 1, "log_every must be ≥ 1"),
+            (self.sample_every >= 0, "sample_every must be ≥ 0"),
+            (self.checkpoint_every >= 0, "checkpoint_every must be ≥ 0"),
+            (self.keep_checkpoints >= 1, "keep_checkpoints must be ≥ 1"),
+            (self.workers >= -1, "workers must be ≥ -1"),
+        ]
+        for ok, message in checks:
+            if not ok:
+                raise ArtganError(f"invalid training setting: {message}")
+
+
+# --------------------------------------------------------------------------- JSON round trip
+def to_dict(config: Any) -> dict[str, Any]:
+    """A JSON-ready dict of a config dataclass (tuples become lists)."""
+    return json.loads(json.dumps(dataclasses.asdict(config)))
+
+
+def from_dict(cls: type, data: dict[str, Any], *, what: str = "config") -> Any:
+    """Rebuild ``cls`` from :func:`to_dict` output, checking names and types."""
+    hints = typing.get_type_hints(cls)
+    names = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(data) - names)
+    if unknown:
+        raise ArtganError(
+            f"{what} has unknown setting(s) {', '.join(unknown)}; it was written by a different "
+            "version of the plugin: install the version that wrote it"
+        )
+    values = {k: _coerce(v, hints[k], f"{what} {k}") for k, v in data.items()}
+    return cls(**values)
+
+
+# --------------------------------------------------------------------------- overrides
+def render_overrides(values: dict[str, Any]) -> list[str]:
+    """``{"batch_size": 16, "augment": "color"}`` as ``["batch_size=16", "augment=color"]``."""
+    return [f"{k}={v if isinstance(v, str) else json.dumps(v)}" for k, v in values.items()]
+
+
+def apply_overrides(
+    model: Any, train: TrainConfig, overrides: list[str]
+) -> tuple[Any, TrainConfig]:
+    """Apply ``key=value`` strings to the model config and the train config.
+
+    ``model.key`` and ``train.key`` name a config explicitly; a bare ``key`` works when
+    exactly one of the two has it. Values are parsed by the field's type: numbers, booleans
+    (true/false/yes/no/1/0), ``none`` for optional fields, JSON or comma lists for tuples.
+    """
+    targets = {"model": model, "train": train}
+    changes: dict[str, dict[str, Any]] = {"model": {}, "train": {}}
+    for item in overrides:
+        key, sep, text = item.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise ArtganError(f"-c {item!r}: write overrides as key=value, e.g. -c batch_size=16")
+        scope, field_name = _locate(key, targets)
+        hint = typing.get_type_hints(type(targets[scope]))[field_name]
+        changes[scope][field_name] = _parse(text.strip(), hint, f"-c {key}")
+    return (
+        dataclasses.replace(model, **changes["model"]),
+        dataclasses.replace(train, **changes["train"]),
+    )
+
+
+def _locate(key: str, targets: dict[str, Any]) -> tuple[str, str]:
+    fields = {scope: {f.name for f in dataclasses.fields(cfg)} for scope, cfg in targets.items()}
+    scope, dot, name = key.partition(".")
+    if dot and scope in targets:
+        if name in fields[scope]:
+            return scope, name
+        raise ArtganError(f"-c {key}: no {scope} setting {name!r}{did_you_mean(name, fields[scope])}")
+    owners = [s for s in targets if key in fields[s]]
+    if len(owners) == 1:
+        return owners[0], key
+    if len(owners) > 1:
+        raise ArtganError(f"-c {key}: both model and train have {key!r}; write model.{key} or train.{key}")
+    everything = sorted(fields["model"] | fields["train"])
+    raise ArtganError(
+        f"-c {key}: unknown setting{did_you_mean(key, everything)} "
+        f"(settings: {', '.join(everything)})"
+    )
+
+
+def _parse(text: str, hint: Any, where: str) -> Any:
+    """Turn the text of an override into a value of type ``hint``."""
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if _is_optional(hint):
+        if text.lower() in ("none", "null"):
+            return None
+        inner = next(a for a in args if a is not type(None))
+        return _parse(text, inner, where)
+    if hint is bool:
+        lowered = text.lower()
+        if lowered in ("true", "yes", "on", "1"):
+            return True
+        if lowered in ("false", "no", "off", "0"):
+            return False
+        raise ArtganError(f"{where}: expected true or false, got {text!r}")
+    if hint in (int, float):
+        try:
+            number = float(text) if hint is float else int(text)
+        except ValueError:
+            raise ArtganError(f"{where}: expected {'a number' if hint is float else 'an integer'}, got {text!r}") from None
+        return number
+    if hint is str:
+        return text
+    if origin is Literal:
+        if text not in [str(a) for a in args]:
+            raise ArtganError(f"{where}: expected one of {', '.join(map(str, args))}, got {text!r}")
+        return next(a for a in args if str(a) == text)
+    if origin in (tuple, list):
+        try:
+            items = json.loads(text)
+        except json.JSONDecodeError:
+            items = [t.strip() for t in text.split(",") if t.strip()]
+        if not isinstance(items, list):
+            items = [items]
+        return _coerce([str(i) if not isinstance(i, str) else i for i in items], hint, where, parse=True)
+    try:
+        return _coerce(json.loads(text), hint, where)
+    except json.JSONDecodeError:
+        raise ArtganError(f"{where}: could not read {text!r} as {hint}") from None
+
+
+def _coerce(value: Any, hint: Any, where: str, parse: bool = False) -> Any:
+    """Check a JSON value against ``hint``, turning lists into tuples where declared."""
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if hint is Any:
+        return value
+    if _is_optional(hint):
+        if value is None:
+            return None
+        return _coerce(value, next(a for a in args if a is not type(None)), where, parse)
+    if origin in (tuple, list):
+        if not isinstance(value, (list, tuple)):
+            raise ArtganError(f"{where}: expected a list, got {value!r}")
+        if origin is tuple and args and args[-1] is not Ellipsis:
+            if len(value) != len(args):
+                raise ArtganError(f"{where}: expected {len(args)} values, got {len(value)}")
+            items = [_coerce_item(v, a, where, parse) for v, a in zip(value, args)]
+        else:
+            item_hint = args[0] if args else Any
+            items = [_coerce_item(v, item_hint, where, parse) for v in value]
+        return tuple(items) if origin is tuple else items
+    if origin is dict or hint is dict:
+        if not isinstance(value, dict):
+            raise ArtganError(f"{where}: expected a mapping, got {value!r}")
+        return value
+    if origin is Literal:
+        if value not in args:
+            raise ArtganError(f"{where}: expected one of {', '.join(map(str, args))}, got {value!r}")
+        return value
+    if hint is float and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(hint, type) and isinstance(value, hint) and not (hint is int and isinstance(value, bool)):
+        return value
+    raise ArtganError(f"{where}: expected {getattr(hint, '__name__', hint)}, got {value!r}")
+
+
+def _coerce_item(value: Any, hint: Any, where: str, parse: bool) -> Any:
+    return _parse(value, hint, where) if parse and isinstance(value, str) else _coerce(value, hint, where)
+
+
+def _is_optional(hint: Any) -> bool:
+    origin = typing.get_origin(hint)
+    return origin in (Union, types.UnionType) and type(None) in typing.get_args(hint)

@@ -1,0 +1,65 @@
+"""Differentiable augmentation of discriminator inputs (DiffAugment, Zhao et al. 2020).
+
+With few training images a discriminator memorises them and the generator stops learning.
+Augmenting *every* image the discriminator sees, real and fake alike, with differentiable
+transforms keeps it honest without leaking the augmentations into generated images. The
+transforms come from kornia, so gradients flow through them to the generator.
+"""
+
+from __future__ import annotations
+
+from torch import nn
+
+from artgan.errors import ArtganError
+
+POLICIES = ("flip", "translation", "color", "cutout")
+
+
+def build_pipeline(policy: str) -> nn.Module:
+    """A kornia pipeline for a comma list of :data:`POLICIES` (e.g. ``"translation,color"``)."""
+    import kornia.augmentation as K
+
+    names = [p.strip() for p in policy.split(",") if p.strip()]
+    unknown = [n for n in names if n not in POLICIES]
+    if unknown:
+        raise ArtganError(f"augment: unknown policy {', '.join(unknown)}; choose from {', '.join(POLICIES)}")
+    ops: list[nn.Module] = []
+    for name in names:
+        if name == "flip":
+            ops.append(K.RandomHorizontalFlip(p=0.5))
+        elif name == "translation":  # DiffAugment: shift by up to 1/8 of the size, zero fill
+            ops.append(K.RandomAffine(degrees=0.0, translate=(0.125, 0.125), padding_mode="zeros", p=1.0))
+        elif name == "color":
+            ops.append(_Color())
+        elif name == "cutout":  # DiffAugment: one square of half the size
+            ops.append(K.RandomErasing(scale=(0.25, 0.25), ratio=(1.0, 1.0), value=0.0, p=1.0))
+    return nn.Sequential(*ops)
+
+
+class _Color(nn.Module):
+    """DiffAugment's brightness, contrast and (for RGB) saturation ranges."""
+
+    def __init__(self) -> None:
+        import kornia.augmentation as K
+
+        super().__init__()
+        self.rgb = K.ColorJiggle(brightness=0.5, contrast=0.5, saturation=1.0, p=1.0)
+        self.gray = K.ColorJiggle(brightness=0.5, contrast=0.5, p=1.0)
+
+    def forward(self, images):  # noqa: ANN001, ANN201
+        return self.rgb(images) if images.shape[1] == 3 else self.gray(images)
+
+
+class Augmented(nn.Module):
+    """Wraps a discriminator so that every image batch it sees is augmented first."""
+
+    def __init__(self, net: nn.Module, pipeline: nn.Module) -> None:
+        super().__init__()
+        self.net = net
+        self.pipeline = pipeline
+
+    def forward(self, images, *args, **kwargs):  # noqa: ANN001, ANN201 - mirrors the wrapped net
+        if images.dim() == 4:
+            # kornia's colour ops expect [0, 1]; artgan images are in [-1, 1]
+            images = self.pipeline((images + 1) / 2) * 2 - 1
+        return self.net(images, *args, **kwargs)

@@ -1,0 +1,410 @@
+"""The one training loop every plugin shares.
+
+Per step: fetch a batch; for each of the plugin's phases that is due, compute its loss
+(under autocast), back-propagate into the phase's networks only, average gradients across
+processes, step that phase's Adam; then update the EMA, log, draw samples and checkpoint
+on schedule. The loop owns optimizers, learning-rate schedule, EMA, precision, seeds,
+distribution, progress and checkpoints; the plugin owns only the maths.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import logging
+import os
+import random
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+from torch.utils.data import default_collate
+
+import artgan
+from artgan import checkpoint as ckpt
+from artgan.config import TrainConfig, apply_overrides, from_dict, to_dict
+from artgan.engine import runtime as rt
+from artgan.engine.augment import Augmented, build_pipeline
+from artgan.engine.data import make_loader
+from artgan.engine.ema import EMA
+from artgan.engine.progress import Progress, StatsLog, StopRequest, Timer
+from artgan.errors import ArtganError
+from artgan.images import make_grid, save_image
+from artgan.plugin import Phase, Plugin
+
+log = logging.getLogger("artgan")
+
+
+@dataclasses.dataclass
+class _Optimizer:
+    """One Adam shared by the phases that train the same roles."""
+
+    roles: tuple[str, ...]
+    params: list[nn.Parameter]
+    adam: torch.optim.Adam
+    base_lr: float
+    scaler: torch.amp.GradScaler | None
+
+
+def train(
+    plugin: Plugin | None,
+    *,
+    out: str | os.PathLike,
+    data: str | None = None,
+    steps: int | None = None,
+    overrides: Sequence[str] = (),
+    resume: bool = False,
+    device: str = "auto",
+    progress: bool = True,
+) -> Path:
+    """Train ``plugin`` on ``data`` into the run directory ``out``; return the last checkpoint.
+
+    With ``resume`` the run continues from its newest checkpoint, with the settings it
+    saved (``plugin`` and ``data`` may then be None); ``steps`` is the run's total.
+    """
+    out = Path(out)
+    plugin, model_cfg, train_cfg, data, state = _plan(plugin, out, data, steps, overrides, resume)
+    runtime = rt.start(device, train_cfg.precision, train_cfg.channels_last)
+    try:
+        return _Run(plugin, model_cfg, train_cfg, data, out, runtime, state, progress).loop()
+    finally:
+        rt.stop(runtime)
+
+
+def _plan(plugin, out, data, steps, overrides, resume):  # noqa: ANN001, ANN202 - internal
+    """Work out plugin, configs, data and the checkpoint to resume from (or refuse)."""
+    from artgan.registry import get_plugin
+
+    existing = ckpt.latest_checkpoint_dir(out)
+    if resume:
+        if existing is None:
+            raise ArtganError(f"{out}: nothing to resume (no checkpoints there); drop --resume to start a new run")
+        saved = ckpt.load_meta(existing)
+        if plugin is not None and plugin.name != saved.plugin:
+            raise ArtganError(f"{out} is a run of plugin {saved.plugin!r}, not {plugin.name!r}")
+        plugin = plugin or get_plugin(saved.plugin)
+        model_cfg = from_dict(plugin.Config, saved.meta["model_config"], what="model config")
+        train_cfg = from_dict(TrainConfig, saved.meta["train_config"], what="train config")
+        data = data or saved.meta.get("data")
+    else:
+        if existing is not None:
+            raise ArtganError(
+                f"{out} already holds a run (checkpoint {existing.name}); add --resume to continue it "
+                "or choose another --out"
+            )
+        if plugin is None:
+            raise ArtganError("name the plugin to train (see `artgan plugins`)")
+        saved = None
+        model_cfg = plugin.Config()
+        try:
+            train_cfg = TrainConfig(**plugin.train_defaults)
+        except TypeError as exc:
+            raise ArtganError(f"plugin {plugin.name!r} has invalid train_defaults: {exc}") from None
+    new_model_cfg, train_cfg = apply_overrides(model_cfg, train_cfg, list(overrides))
+    if saved is not None and new_model_cfg != model_cfg:
+        changed = [k for k, v in to_dict(new_model_cfg).items() if to_dict(model_cfg)[k] != v]
+        raise ArtganError(f"model settings cannot change when resuming ({', '.join(changed)}); start a new run instead")
+    if steps is not None:
+        train_cfg = dataclasses.replace(train_cfg, steps=steps)
+    train_cfg.validate()
+    if not data:
+        raise ArtganError("say where the training data is with --data")
+    return plugin, new_model_cfg, train_cfg, data, saved
+
+
+def _seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+
+
+def _rng_state() -> dict[str, Any]:
+    np_state = np.random.get_state()
+    return {
+        "torch": torch.get_rng_state(),
+        "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
+        "numpy": [np_state[0], torch.from_numpy(np_state[1].astype(np.int64)), *np_state[2:]],
+        "python": random.getstate(),
+    }
+
+
+def _set_rng_state(state: dict[str, Any]) -> None:
+    torch.set_rng_state(state["torch"])
+    if state["cuda"] and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])
+    name, keys, *rest = state["numpy"]
+    np.random.set_state((name, keys.numpy().astype(np.uint32), *rest))
+    version, internal, gauss = state["python"]
+    random.setstate((version, tuple(internal), gauss))
+
+
+class _Run:
+    """The state of one training run; :meth:`loop` drives it."""
+
+    def __init__(self, plugin: Plugin, model_cfg: Any, train_cfg: TrainConfig, data: str, out: Path,
+                 runtime: rt.Runtime, saved: ckpt.Checkpoint | None, progress: bool) -> None:
+        self.plugin, self.train_cfg, self.data, self.out, self.runtime = plugin, train_cfg, data, out, runtime
+        self.show_progress = progress and runtime.is_main
+        _seed_everything(train_cfg.seed)
+        self.dataset = plugin.dataset(data, model_cfg)
+        self.model_cfg = plugin.adapt_config(model_cfg, self.dataset)
+        if saved is not None and to_dict(self.model_cfg) != saved.meta["model_config"]:
+            raise ArtganError(f"the data at {data} no longer matches the run in {out} (its model settings would change)")
+        self.phases: list[Phase] = list(plugin.phases(self.model_cfg))
+        self.nets = self._build()
+        if runtime.distributed:
+            rt.broadcast_parameters(self.nets.values())
+        self.optimizers = self._make_optimizers()
+        roles = plugin.inference_roles
+        self.ema = EMA({r: self.nets[r] for r in roles}, train_cfg.ema_half_life_kimg) if train_cfg.ema_half_life_kimg > 0 else None
+        self.loss_nets: dict[str, nn.Module] = dict(self.nets)
+        if train_cfg.augment:
+            pipeline = build_pipeline(train_cfg.augment).to(runtime.device)
+            for role in plugin.augment_roles:
+                if role in self.nets:
+                    self.loss_nets[role] = Augmented(self.nets[role], pipeline)
+        self.step = 0
+        self.log_sums: dict[str, torch.Tensor | float] = {}
+        self.log_counts: dict[str, int] = {}
+        elapsed = 0.0
+        _seed_everything(train_cfg.seed + 1 + runtime.rank)
+        if saved is not None:
+            elapsed = self._restore(saved)
+        self.timer = Timer(elapsed)
+        self.stats = StatsLog(out / "stats.jsonl" if runtime.is_main else None)
+
+    # ------------------------------------------------------------------ setup
+    def _build(self) -> dict[str, nn.Module]:
+        nets = self.plugin.build(self.model_cfg)
+        if not isinstance(nets, dict) or not all(isinstance(n, nn.Module) for n in nets.values()):
+            raise ArtganError(f"plugin {self.plugin.name!r}: build() must return a dict of nn.Module by role")
+        needed = {r for p in self.phases for r in p.trains} | set(self.plugin.inference_roles)
+        missing = sorted(needed - set(nets))
+        if missing:
+            raise ArtganError(f"plugin {self.plugin.name!r}: build() made no network for role(s) {', '.join(missing)}")
+        memory_format = torch.channels_last if self.runtime.channels_last else torch.preserve_format
+        return {role: net.to(self.runtime.device, memory_format=memory_format).train() for role, net in nets.items()}
+
+    def _make_optimizers(self) -> dict[str, _Optimizer]:
+        optimizers: dict[str, _Optimizer] = {}
+        for phase in self.phases:
+            key = "+".join(sorted(phase.trains))
+            if key in optimizers:
+                continue
+            params = [p for role in sorted(phase.trains) for p in self.nets[role].parameters()]
+            scaler = torch.amp.GradScaler(self.runtime.device.type) if self.runtime.precision == "fp16" else None
+            adam = torch.optim.Adam(params, lr=phase.lr, betas=phase.betas)
+            optimizers[key] = _Optimizer(tuple(sorted(phase.trains)), params, adam, phase.lr, scaler)
+        return optimizers
+
+    def _restore(self, saved: ckpt.Checkpoint) -> float:
+        trained, ema = saved.read_weights()
+        for role, net in self.nets.items():
+            if role not in trained:
+                raise ArtganError(f"{saved.path}: has no weights for {role!r}; it cannot be resumed")
+            net.load_state_dict(trained[role])
+        if self.ema is not None and ema:
+            self.ema.load_state_dicts(ema)
+        state = saved.training_state()
+        for key, opt in self.optimizers.items():
+            opt.adam.load_state_dict(state["optimizers"][key])
+            if opt.scaler is not None and key in state.get("scalers", {}):
+                opt.scaler.load_state_dict(state["scalers"][key])
+        self.step = int(state["step"])
+        self.log_sums = dict(state.get("log_sums", {}))
+        self.log_counts = dict(state.get("log_counts", {}))
+        rng = state["rng"]
+        if len(rng) == self.runtime.world_size:
+            _set_rng_state(rng[self.runtime.rank])
+        else:
+            log.warning("resuming with %d process(es) instead of %d: random streams restart", self.runtime.world_size, len(rng))
+        if self.runtime.is_main:
+            log.info("resuming %s from step %d", self.out, self.step)
+        return float(state.get("elapsed_s", 0.0))
+
+    # ------------------------------------------------------------------ the loop
+    def loop(self) -> Path:
+        cfg, runtime = self.train_cfg, self.runtime
+        batch_images = cfg.batch_size * runtime.world_size
+        loader = make_loader(self.dataset, cfg.batch_size, runtime, seed=cfg.seed, start=self.step * cfg.batch_size, workers=cfg.workers)
+        preview_batch = self._preview_batch()
+        batches = iter(loader)
+        params_by_role = {role: list(net.parameters()) for role, net in self.nets.items()}
+        bar = Progress(cfg.steps, self.step, self.show_progress)
+        last_saved = None
+        interval_start, interval_step = time.perf_counter(), self.step
+        try:
+            with StopRequest() as stop:
+                while self.step < cfg.steps:
+                    try:
+                        batch = runtime.to_device(next(batches))
+                    except ArtganError:
+                        if not runtime.distributed:  # keep the work done so far
+                            self._save()
+                        raise
+                    self._set_learning_rates()
+                    for phase in self.phases:
+                        if self.step % phase.every == 0:
+                            self._run_phase(phase, batch, params_by_role)
+                    self.step += 1
+                    if self.ema is not None:
+                        self.ema.update(self.step * batch_images, batch_images)
+                    bar.advance()
+                    if self.step % cfg.log_every == 0 or self.step == cfg.steps:
+                        now = time.perf_counter()
+                        bar.show(self._write_stats((self.step - interval_step) / max(now - interval_start, 1e-9)))
+                        interval_start, interval_step = now, self.step
+                    if cfg.sample_every and self.step % cfg.sample_every == 0:
+                        self._save_samples(preview_batch)
+                    if cfg.checkpoint_every and self.step % cfg.checkpoint_every == 0:
+                        last_saved = self._save()
+                    if rt.any_process(stop.requested, runtime):
+                        break
+        finally:
+            bar.close()
+        if last_saved != self.step:
+            self._save()
+        if runtime.distributed:
+            self._check_in_sync()
+        final = ckpt.CHECKPOINTS_DIR + f"/step-{self.step:07d}"
+        if runtime.is_main:
+            log.info("step %d/%d: checkpoint %s", self.step, cfg.steps, self.out / final)
+            if self.step < cfg.steps:
+                log.info("stopped early; continue with: artgan train --out %s --resume", self.out)
+        return self.out / final
+
+    def _run_phase(self, phase: Phase, batch: Any, params_by_role: dict[str, list[nn.Parameter]]) -> None:
+        opt = self.optimizers["+".join(sorted(phase.trains))]
+        for role, params in params_by_role.items():
+            trainable = role in phase.trains
+            for p in params:
+                p.requires_grad_(trainable)
+        with self.runtime.autocast():
+            loss, logs = self.plugin.loss(phase.name, self.loss_nets, batch, self.model_cfg)
+        if not isinstance(loss, torch.Tensor) or loss.dim() != 0:
+            raise ArtganError(f"plugin {self.plugin.name!r}: loss({phase.name!r}) must return a scalar tensor")
+        opt.adam.zero_grad(set_to_none=True)
+        if opt.scaler is not None:
+            opt.scaler.scale(loss).backward()
+        else:
+            loss.backward()
+        if self.runtime.distributed:
+            rt.average_gradients(opt.params, self.runtime.world_size)
+        if opt.scaler is not None:
+            opt.scaler.step(opt.adam)
+            opt.scaler.update()
+        else:
+            opt.adam.step()
+        self._accumulate(f"{phase.name}/loss", loss)
+        for name, value in logs.items():
+            self._accumulate(f"{phase.name}/{name}", value)
+
+    def _accumulate(self, key: str, value: torch.Tensor | float) -> None:
+        if isinstance(value, torch.Tensor):
+            value = value.detach().float()
+        self.log_sums[key] = self.log_sums.get(key, 0.0) + value
+        self.log_counts[key] = self.log_counts.get(key, 0) + 1
+
+    def _set_learning_rates(self) -> None:
+        cfg = self.train_cfg
+        start = cfg.lr_decay_start * cfg.steps
+        factor = 1.0 if self.step < start else max(0.0, (cfg.steps - self.step) / max(cfg.steps - start, 1.0))
+        for opt in self.optimizers.values():
+            for group in opt.adam.param_groups:
+                group["lr"] = opt.base_lr * factor
+
+    # ------------------------------------------------------------------ outputs
+    def _write_stats(self, steps_per_s: float) -> dict[str, float]:
+        means = {k: float(v) / self.log_counts[k] for k, v in self.log_sums.items()}
+        self.log_sums, self.log_counts = {}, {}
+        if self.runtime.is_main:
+            lr = {key: opt.adam.param_groups[0]["lr"] for key, opt in self.optimizers.items()}
+            self.stats.write({
+                "step": self.step,
+                "images": self.step * self.train_cfg.batch_size * self.runtime.world_size,
+                "time_s": round(self.timer.elapsed, 3),
+                "steps_per_s": round(steps_per_s, 3),
+                "world_size": self.runtime.world_size,
+                "lr": lr,
+                **means,
+            })
+        return {k: v for k, v in means.items() if k.endswith("/loss")}
+
+    def _preview_batch(self) -> Any:
+        if not self.runtime.is_main or self.plugin.task != "translate":
+            return None
+        with torch.random.fork_rng(devices=[]):
+            items = [self.dataset[i] for i in range(min(8, len(self.dataset)))]
+        return self.runtime.to_device(default_collate(items))
+
+    def _inference_nets(self) -> dict[str, nn.Module]:
+        source = self.ema.copies if self.ema is not None else self.nets
+        return {role: source[role] for role in self.plugin.inference_roles}
+
+    @torch.no_grad()
+    def _save_samples(self, preview_batch: Any) -> None:
+        if not self.runtime.is_main:
+            return
+        nets = self._inference_nets()
+        modes = {role: net.training for role, net in nets.items()}
+        for net in nets.values():
+            net.eval()
+        with torch.random.fork_rng(devices=[self.runtime.device] if self.runtime.device.type == "cuda" else []):
+            generator = torch.Generator().manual_seed(self.train_cfg.seed)
+            with self.runtime.autocast():
+                images = self.plugin.preview(nets, self.model_cfg, preview_batch, generator)
+        for role, net in nets.items():
+            net.train(modes[role])
+        path = self.out / "samples" / f"step-{self.step:07d}.png"
+        save_image(make_grid(images.float()), path, metadata={"model": str(self.out), "step": self.step, "version": artgan.__version__})
+
+    def _save(self) -> int:
+        """Write a checkpoint of the current step (rank 0); return the step saved."""
+        states = rt.gather(_rng_state(), self.runtime)
+        if self.runtime.is_main:
+            from artgan.registry import plugin_version
+
+            meta = {
+                "kind": "training",
+                "plugin": self.plugin.name,
+                "plugin_version": plugin_version(self.plugin),
+                "artgan_version": artgan.__version__,
+                "torch_version": torch.__version__,
+                "task": self.plugin.task,
+                "step": self.step,
+                "images_seen": self.step * self.train_cfg.batch_size * self.runtime.world_size,
+                "wall_time_s": round(self.timer.elapsed, 1),
+                "world_size": self.runtime.world_size,
+                "device": str(self.runtime.device),
+                "data": self.data,
+                "model_config": to_dict(self.model_cfg),
+                "train_config": to_dict(self.train_cfg),
+            }
+            state = {
+                "step": self.step,
+                "optimizers": {k: o.adam.state_dict() for k, o in self.optimizers.items()},
+                "scalers": {k: o.scaler.state_dict() for k, o in self.optimizers.items() if o.scaler is not None},
+                "rng": states,
+                "log_sums": {k: float(v) for k, v in self.log_sums.items()},
+                "log_counts": dict(self.log_counts),
+                "elapsed_s": self.timer.elapsed,
+            }
+            ckpt.save_run_checkpoint(
+                self.out, self.step, self.train_cfg.keep_checkpoints,
+                meta=meta,
+                weights={r: n.state_dict() for r, n in self.nets.items()},
+                ema=self.ema.state_dicts() if self.ema is not None else None,
+                training_state=state,
+            )
+        return self.step
+
+    def _check_in_sync(self) -> None:
+        """Fail loudly if the processes' weights drifted apart (a bug, never expected)."""
+        total = sum(p.detach().double().sum().item() for p in itertools.chain.from_iterable(n.parameters() for n in self.nets.values()))
+        sums = rt.gather(total, self.runtime)
+        if max(sums) - min(sums) > 1e-6 * max(1.0, abs(sums[0])):
+            raise RuntimeError(f"data-parallel processes diverged: parameter sums {sums}")

@@ -1,0 +1,178 @@
+"""Where and how computation runs: device, precision and data-parallel processes.
+
+``auto`` picks CUDA, then Apple's MPS, then the CPU; naming a device that is not there is an
+error, never a silent fallback. Under ``torchrun`` (``WORLD_SIZE`` > 1) each process joins
+one process group (NCCL on GPUs, gloo on CPUs) and drives one device.
+
+Data parallelism averages gradients with one all-reduce per optimisation phase, as
+StyleGAN2-ADA does (``training/training_loop.py``), instead of wrapping nets in
+``DistributedDataParallel``: a GAN phase runs networks whose weights it does not train
+(G inside the D phase, D inside the G phase), which DDP's per-module gradient hooks do not
+expect.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+import torch.distributed as dist
+
+from artgan.errors import ArtganError
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """The device, precision and process-group facts one training or inference run uses."""
+
+    device: torch.device
+    precision: str = "fp32"  # fp32 | bf16 | fp16, already resolved from "auto"
+    rank: int = 0
+    world_size: int = 1
+    channels_last: bool = False
+
+    @property
+    def is_main(self) -> bool:
+        """True on the process that writes logs, grids and checkpoints."""
+        return self.rank == 0
+
+    @property
+    def distributed(self) -> bool:
+        return self.world_size > 1
+
+    @property
+    def amp_dtype(self) -> torch.dtype | None:
+        return {"bf16": torch.bfloat16, "fp16": torch.float16}.get(self.precision)
+
+    def autocast(self) -> contextlib.AbstractContextManager:
+        """Mixed-precision context for forward passes (a no-op in fp32)."""
+        if self.amp_dtype is None:
+            return contextlib.nullcontext()
+        return torch.autocast(self.device.type, dtype=self.amp_dtype)
+
+    def to_device(self, value: Any) -> Any:
+        """Move a batch (tensors in tuples, lists or dicts) to the device."""
+        if isinstance(value, torch.Tensor):
+            value = value.to(self.device, non_blocking=True)
+            if self.channels_last and value.dim() == 4:
+                value = value.contiguous(memory_format=torch.channels_last)
+            return value
+        if isinstance(value, (list, tuple)):
+            return type(value)(self.to_device(v) for v in value)
+        if isinstance(value, dict):
+            return {k: self.to_device(v) for k, v in value.items()}
+        return value
+
+
+def select_device(name: str = "auto", *, local_rank: int = 0) -> torch.device:
+    """Turn ``auto``, ``cpu``, ``cuda``, ``cuda:N`` or ``mps`` into an available device."""
+    name = (name or "auto").strip().lower()
+    mps = getattr(torch.backends, "mps", None)
+    mps_ok = bool(mps and mps.is_available())
+    if name == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda", local_rank % torch.cuda.device_count())
+        return torch.device("mps") if mps_ok else torch.device("cpu")
+    try:
+        device = torch.device(name)
+    except RuntimeError:
+        raise ArtganError(f"--device {name}: not a device; use auto, cpu, cuda, cuda:N or mps") from None
+    if device.type == "cuda":
+        if not torch.cuda.is_available():
+            raise ArtganError(f"--device {name}: no CUDA GPU is available here; use --device cpu or auto")
+        index = device.index if device.index is not None else local_rank
+        if index >= torch.cuda.device_count():
+            raise ArtganError(f"--device {name}: only {torch.cuda.device_count()} CUDA device(s) here")
+        return torch.device("cuda", index)
+    if device.type == "mps" and not mps_ok:
+        raise ArtganError(f"--device {name}: Apple MPS is not available here; use --device cpu or auto")
+    if device.type not in ("cpu", "cuda", "mps"):
+        raise ArtganError(f"--device {name}: unsupported device type; use auto, cpu, cuda or mps")
+    return device
+
+
+def resolve_precision(requested: str, device: torch.device) -> str:
+    """Turn ``auto`` into fp32/bf16/fp16 for ``device``; refuse what the device cannot do."""
+    if requested == "auto":
+        if device.type == "cuda" and torch.cuda.is_bf16_supported():
+            return "bf16"
+        return "fp32"
+    if requested == "fp16" and device.type != "cuda":
+        raise ArtganError("precision fp16 needs a CUDA GPU; use bf16 or fp32 on this device")
+    if requested == "bf16" and device.type == "mps":
+        raise ArtganError("precision bf16 is not supported on MPS; use fp32")
+    if requested not in ("fp32", "bf16", "fp16"):
+        raise ArtganError(f"unknown precision {requested!r}; use auto, fp32, bf16 or fp16")
+    return requested
+
+
+def start(device: str = "auto", precision: str = "auto", channels_last: bool = False) -> Runtime:
+    """Create the runtime, joining the ``torchrun`` process group when there is one."""
+    world_size = int(os.environ.get("WORLD_SIZE", "1"))
+    rank = int(os.environ.get("RANK", "0"))
+    local_rank = int(os.environ.get("LOCAL_RANK", "0"))
+    chosen = select_device(device, local_rank=local_rank)
+    if world_size > 1 and not dist.is_initialized():
+        backend = "nccl" if chosen.type == "cuda" else "gloo"
+        if chosen.type == "cuda":
+            torch.cuda.set_device(chosen)
+        dist.init_process_group(backend=backend, timeout=datetime.timedelta(minutes=30))
+    return Runtime(
+        device=chosen,
+        precision=resolve_precision(precision, chosen),
+        rank=rank if world_size > 1 else 0,
+        world_size=world_size,
+        channels_last=channels_last,
+    )
+
+
+def stop(runtime: Runtime) -> None:
+    """Leave the process group, if this runtime joined one."""
+    if runtime.distributed and dist.is_initialized():
+        dist.destroy_process_group()
+
+
+# --------------------------------------------------------------------------- collectives
+def broadcast_parameters(modules: Iterable[torch.nn.Module]) -> None:
+    """Give every process rank 0's weights and buffers."""
+    for module in modules:
+        for tensor in list(module.parameters()) + list(module.buffers()):
+            dist.broadcast(tensor.data, src=0)
+
+
+def average_gradients(params: list[torch.nn.Parameter], world_size: int) -> None:
+    """All-reduce the gradients of ``params`` in one flat buffer and divide by the world size."""
+    params = [p for p in params if p.requires_grad]
+    if not params:
+        return
+    flat = torch.cat([(p.grad if p.grad is not None else torch.zeros_like(p)).reshape(-1) for p in params])
+    dist.all_reduce(flat)
+    flat /= world_size
+    offset = 0
+    for p in params:
+        count = p.numel()
+        p.grad = flat[offset : offset + count].view_as(p).clone()
+        offset += count
+
+
+def any_process(flag: bool, runtime: Runtime) -> bool:
+    """True if ``flag`` is true on any process (so all stop at the same step)."""
+    if not runtime.distributed:
+        return flag
+    value = torch.tensor([1.0 if flag else 0.0], device=runtime.device)
+    dist.all_reduce(value)
+    return bool(value.item() > 0)
+
+
+def gather(obj: Any, runtime: Runtime) -> list[Any]:
+    """Every process's ``obj``, in rank order (a one-item list without a process group)."""
+    if not runtime.distributed:
+        return [obj]
+    out: list[Any] = [None] * runtime.world_size
+    dist.all_gather_object(out, obj)
+    return out

@@ -1,0 +1,76 @@
+"""The mlp plugin: the seed's architecture, its data, and the shipped mlp.digits."""
+
+import json
+
+import pytest
+import torch
+
+import artgan
+from artgan_mlp import MLPConfig, plugin
+from artgan_mlp.data import load_dataset
+
+
+def test_architecture_is_the_seeds():
+    nets = plugin.build(MLPConfig())
+    linear = lambda net: [(m.in_features, m.out_features) for m in net.modules() if isinstance(m, torch.nn.Linear)]  # noqa: E731
+    assert linear(nets["G"]) == [(100, 256), (256, 512), (512, 1024), (1024, 784)]
+    assert linear(nets["D"]) == [(784, 1024), (1024, 512), (512, 256), (256, 1)]
+    assert isinstance(list(nets["G"].net)[-1], torch.nn.Sigmoid)
+    assert not any(isinstance(m, torch.nn.Sigmoid) for m in nets["D"].modules()), "D must end in a logit"
+    out = nets["G"](torch.randn(3, 100))
+    assert out.shape == (3, 1, 28, 28) and out.min() >= -1 and out.max() <= 1
+    phases = plugin.phases(MLPConfig())
+    assert [(p.name, p.lr, p.betas) for p in phases] == [("D", 2e-4, (0.5, 0.999)), ("G", 2e-4, (0.5, 0.999))]
+
+
+def test_losses_push_the_right_way():
+    config = MLPConfig(z_dim=4, g_hidden=(8,), d_hidden=(8,), image_size=4)
+    nets = plugin.build(config)
+    real = torch.rand(16, 1, 4, 4) * 2 - 1
+    loss, _ = plugin.loss("D", nets, real, config)
+    loss.backward()
+    # one step of plain gradient descent on D must raise real scores relative to fake ones
+    with torch.no_grad():
+        fake = nets["G"](torch.randn(16, 4))
+        before = nets["D"](real).mean() - nets["D"](fake).mean()
+        for p in nets["D"].parameters():
+            p -= 0.05 * p.grad
+        after = nets["D"](real).mean() - nets["D"](fake).mean()
+    assert after > before
+
+
+def test_builtin_digits_and_folders(tmp_path, digits_folder):
+    digits = load_dataset("builtin:digits", 28)
+    assert len(digits) == 1797 and digits[0].shape == (1, 28, 28)
+    assert digits.images.min() >= -1 and digits.images.max() <= 1
+    assert digits.images[:, :, 0, :].max() == -1, "a black margin, as MNIST has"
+    (digits_folder / "corrupt.jpg").write_bytes(b"nope")
+    folder = load_dataset(str(digits_folder), 8)
+    assert len(folder) == 12 and folder[0].shape == (1, 8, 8)
+
+
+def test_shipped_digits_model_generates_and_beats_an_untrained_one():
+    model = artgan.load("mlp.digits", device="cpu")
+    images = model.generate(4, seed=0)
+    assert len(images) == 4 and images[0].size == (28, 28) and images[0].mode == "L"
+    trained = artgan.evaluate(model, "builtin:digits", n=200, seed=0)["swd"]
+    untrained = artgan.evaluate(model.untrained(), "builtin:digits", n=200, seed=0)["swd"]
+    assert trained < untrained / 2
+
+
+def test_shipped_digits_model_card_is_complete():
+    folder = plugin.presets[0].path
+    card = (folder / "MODEL_CARD.md").read_text()
+    meta = json.loads((folder / "config.json").read_text())
+    for needed in ("artgan train mlp", "builtin:digits", "Wall time", "Hardware", "swd"):
+        assert needed in card, needed
+    assert meta["kind"] == "export" and meta["plugin"] == "mlp" and str(meta["step"]) in card
+
+
+@pytest.mark.parametrize("bad", [{"labels": "3"}, {"size": 64}])
+def test_generate_rejects_what_it_cannot_do(bad):
+    from artgan.errors import ArtganError
+
+    model = artgan.load("mlp.digits", device="cpu")
+    with pytest.raises(ArtganError):
+        model.generate(1, **bad)
