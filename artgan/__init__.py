@@ -9,7 +9,7 @@ from typing import Any
 
 __version__ = "0.1.0"
 
-_API = {"load", "train", "evaluate", "list_models", "versions", "Model"}
+_API = {"load", "train", "evaluate", "stylize", "list_models", "versions", "Model"}
 __all__ = ["__version__", "ArtganError", *sorted(_API)]
 
 from artgan.errors import ArtganError  # noqa: E402  (cheap, and users catch it)

@@ -32,7 +32,7 @@ Labels = str | int | Sequence[str | int] | Mapping[str, float] | None
 class Model:
     """A model loaded for inference: its plugin, config and networks (EMA weights)."""
 
-    def __init__(self, ref: ModelRef, device: str = "auto", *, untrained: bool = False) -> None:
+    def __init__(self, ref: ModelRef, device: str = "auto", *, precision: str = "auto", untrained: bool = False) -> None:
         checkpoint = ckpt.find_checkpoint(ref.path)
         self.name = ref.name
         self.plugin: Plugin = ref.plugin
@@ -54,6 +54,10 @@ class Model:
                 except RuntimeError as exc:
                     raise ArtganError(f"{checkpoint.path}: weights do not fit the {self.plugin.name} model ({exc})") from None
             self.nets[role] = net.to(self.device).eval().requires_grad_(False)
+        self.precision = _inference_precision(precision, self.plugin, self.device)
+        if self.plugin.inference_channels_last:
+            for net in self.nets.values():
+                net.to(memory_format=torch.channels_last)
 
     def __repr__(self) -> str:
         return f"Model({self.name!r}, plugin={self.plugin.name!r}, device={str(self.device)!r})"
@@ -78,7 +82,23 @@ class Model:
             "step": meta.get("step"),
             "checkpoint": str(self.checkpoint.path),
             "device": str(self.device),
+            "precision": self.precision,
         }
+
+    @torch.no_grad()
+    def translate(self, images: torch.Tensor) -> torch.Tensor:
+        """Translate a batch ``N×C×H×W`` in [-1, 1] as it is (no tiling); see :func:`stylize`."""
+        if self.task != "translate":
+            raise ArtganError(f"{self.name} is a {self.task} model; it does not translate images")
+        images = images.to(self.device)
+        if self.plugin.inference_channels_last:
+            images = images.contiguous(memory_format=torch.channels_last)
+        with self._autocast():
+            out = self.plugin.translate(self.nets, self.config, images)
+        return out.float().clamp(-1, 1)
+
+    def _autocast(self):  # noqa: ANN202
+        return rt.Runtime(self.device, self.precision).autocast()
 
     @torch.no_grad()
     def generate(
@@ -110,9 +130,37 @@ class Model:
         for start in range(0, n, batch_size):
             count = min(batch_size, n - start)
             chunk_labels = None if label_tensor is None else label_tensor[start : start + count].to(self.device)
-            images = self.plugin.generate(self.nets, self.config, count, labels=chunk_labels, generator=generator, **options)
+            with self._autocast():
+                images = self.plugin.generate(self.nets, self.config, count, labels=chunk_labels, generator=generator, **options)
             chunks.append(images.float().clamp(-1, 1).cpu())
         result = torch.cat(chunks)
+        return [to_pil(image) for image in result] if output == "pil" else result
+
+    @torch.no_grad()
+    def interpolate(
+        self, seed_a: int, seed_b: int, frames: int = 8, *, labels: Labels = None, output: str = "pil", **options: Any
+    ) -> list[Image.Image] | torch.Tensor:
+        """``frames`` images sliding from seed ``seed_a`` to ``seed_b`` (both ends included).
+
+        Latents move along a variance-preserving path, so every frame is as plausible as
+        the ends. Needs a plugin with ``sample_latents``.
+        """
+        if self.task != "generate" or self.plugin.sample_latents is None:
+            raise ArtganError(f"{self.name} cannot interpolate between seeds (its plugin has no sample_latents)")
+        if frames < 2:
+            raise ArtganError("interpolation needs at least 2 frames")
+        ends = [self.plugin.sample_latents(self.nets, self.config, 1, torch.Generator().manual_seed(s), **options) for s in (seed_a, seed_b)]
+        label_tensor = self._labels(labels, 1, torch.Generator().manual_seed(seed_a))
+        label_tensor = None if label_tensor is None else label_tensor.to(self.device)
+        images = []
+        for t in torch.linspace(0, 1, frames).tolist():
+            scale = ((1 - t) ** 2 + t**2) ** 0.5
+            latents = {key: [((1 - t) * a + t * b) / scale for a, b in zip(ends[0][key], ends[1][key])] for key in ends[0]}
+            with self._autocast():
+                image = self.plugin.generate(self.nets, self.config, 1, labels=label_tensor, latents=latents, **options)
+            images.append(image.float().clamp(-1, 1).cpu())
+        result = torch.cat(images)
+        self.last_seed = seed_a
         return [to_pil(image) for image in result] if output == "pil" else result
 
     def _labels(self, labels: Labels, n: int, generator: torch.Generator) -> torch.Tensor | None:
@@ -148,13 +196,61 @@ class Model:
 
     def untrained(self) -> Model:
         """A freshly initialised model of the same config: the baseline for quality figures."""
-        return Model(ModelRef(self.name + " (untrained)", self.plugin, self.checkpoint.path), str(self.device), untrained=True)
+        return Model(ModelRef(self.name + " (untrained)", self.plugin, self.checkpoint.path), str(self.device),
+                     precision=self.precision, untrained=True)
+
+
+def _inference_precision(requested: str, plugin: Plugin, device: torch.device) -> str:
+    """``auto``: the plugin's preferred precision where the device runs it natively, else fp32."""
+    if requested != "auto":
+        return rt.resolve_precision(requested, device)
+    if plugin.inference_precision == "bf16":
+        if device.type == "cuda" and torch.cuda.is_bf16_supported():
+            return "bf16"
+        if device.type == "cpu" and torch.backends.mkldnn.is_available() and torch.ops.mkldnn._is_mkldnn_bf16_supported():
+            return "bf16"
+    return "fp32"
 
 
 # --------------------------------------------------------------------------- functions
-def load(name_or_path: str, device: str = "auto") -> Model:
-    """Load a shipped model (``"mlp.digits"``, ``"digits"``) or a checkpoint/run directory."""
-    return Model(resolve_model(str(name_or_path)), device)
+def load(name_or_path: str, device: str = "auto", *, precision: str = "auto", task: str | None = None) -> Model:
+    """Load a shipped model (``"mlp.digits"``, ``"digits"``) or a checkpoint/run directory.
+
+    ``precision`` ``auto`` uses the plugin's preferred inference precision where the device
+    supports it; ``task`` ("generate"/"translate") settles a tag two plugins share.
+    """
+    return Model(resolve_model(str(name_or_path), task=task), device, precision=precision)
+
+
+_STYLE_CACHE: dict[tuple[str, str, str], Model] = {}
+
+
+def stylize(
+    image: Image.Image | str | os.PathLike,
+    style: str = "vangogh",
+    *,
+    max_size: int | None = None,
+    strength: float = 1.0,
+    preserve_color: bool = False,
+    device: str = "auto",
+    precision: str = "auto",
+) -> Image.Image:
+    """Repaint ``image`` (a PIL image or a path) in ``style`` (a name or checkpoint folder).
+
+    Any size works (large images are translated in blended tiles); alpha is kept. The
+    model stays loaded for the next call with the same style.
+    """
+    from artgan.images import open_image
+    from artgan.translate import stylize_image
+
+    key = (str(style), device, precision)
+    if key not in _STYLE_CACHE:
+        model = load(str(style), device, precision=precision, task="translate")
+        if model.task != "translate":
+            raise ArtganError(f"{model.name} is a {model.task} model, not a style; see `artgan models`")
+        _STYLE_CACHE[key] = model
+    picture = image if isinstance(image, Image.Image) else open_image(image)
+    return stylize_image(_STYLE_CACHE[key], picture, max_size=max_size, strength=strength, preserve_color=preserve_color)
 
 
 def list_models() -> list[dict[str, Any]]:
@@ -179,19 +275,23 @@ def list_models() -> list[dict[str, Any]]:
 
 def train(
     plugin: str | Plugin | None,
-    data: str | os.PathLike | None = None,
+    data: str | os.PathLike | Mapping[str, str | os.PathLike] | None = None,
     out: str | os.PathLike = "runs/run",
     *,
     steps: int | None = None,
     config: Mapping[str, Any] | Sequence[str] = (),
+    variant: str | None = None,
     resume: bool = False,
     device: str = "auto",
     progress: bool = True,
 ) -> Path:
     """Train a plugin's model; return the final checkpoint directory.
 
-    ``config`` holds overrides, as ``{"batch_size": 16}`` or ``["batch_size=16"]``; keys
-    may be qualified (``train.seed``, ``model.lr``). See :func:`artgan.engine.train`.
+    ``data`` is a folder or built-in name, or ``{"a": photos, "b": paintings}`` for plugins
+    that learn from two collections. ``config`` holds overrides, as ``{"batch_size": 16}``
+    or ``["batch_size=16"]``; keys may be qualified (``train.seed``, ``model.lr``);
+    ``variant`` names one of the plugin's other configurations. See
+    :func:`artgan.engine.train`.
     """
     from artgan.engine import train as engine_train
 
@@ -202,16 +302,25 @@ def train(
     else:
         overrides = list(config)
     return engine_train(
-        plugin, out=out, data=str(data) if data is not None else None, steps=steps,
-        overrides=overrides, resume=resume, device=device, progress=progress,
+        plugin, out=out, data=_source(data), steps=steps, overrides=overrides,
+        variant=variant, resume=resume, device=device, progress=progress,
     )
 
 
-def evaluate(model: Model | str, data: str | os.PathLike, *, n: int = 1000, seed: int = 0) -> dict[str, Any]:
+def _source(data: Any) -> str | dict[str, str] | None:
+    """Paths as strings; a mapping of named collections stays a mapping."""
+    if data is None:
+        return None
+    if isinstance(data, Mapping):
+        return {str(k): str(v) for k, v in data.items()}
+    return str(data)
+
+
+def evaluate(model: Model | str, data: str | os.PathLike | Mapping[str, str | os.PathLike], *, n: int = 1000, seed: int = 0) -> dict[str, Any]:
     """Quality of ``model`` against the data at ``data`` (see the plugin's ``evaluate``)."""
     if isinstance(model, str):
         model = load(model)
-    return model.plugin.evaluate(model, str(data), n=n, seed=seed)
+    return model.plugin.evaluate(model, _source(data), n=n, seed=seed)
 
 
 def versions() -> dict[str, Any]:

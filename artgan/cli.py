@@ -69,6 +69,19 @@ def _table(rows: list[list[str]], header: list[str]) -> str:
 
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON on stdout.")
+data_a_option = click.option("--data-a", help="First collection, for plugins that learn from two (e.g. photos).")
+data_b_option = click.option("--data-b", help="Second collection (e.g. paintings).")
+
+
+def _data_source(data: str | None, data_a: str | None, data_b: str | None) -> str | dict[str, str] | None:
+    """``--data X``, or ``--data-a X --data-b Y`` as ``{"a": X, "b": Y}``."""
+    if data_a is None and data_b is None:
+        return data
+    if data is not None:
+        raise ArtganError("give either --data or --data-a/--data-b, not both")
+    if data_a is None or data_b is None:
+        raise ArtganError("--data-a and --data-b go together")
+    return {"a": data_a, "b": data_b}
 device_option = click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda, cuda:N or mps.")
 
 
@@ -97,13 +110,14 @@ def plugins(as_json: bool) -> None:
             "version": r.version,
             "task": r.plugin.task if r.ok else None,
             "presets": [p.tag for p in r.plugin.presets] if r.ok else [],
+            "variants": list(r.plugin.variants) if r.ok else [],
             "error": r.error,
         }
         for r in records.values()
     ]
     rows = [[d["name"], d["status"], f"{d['package'] or '?'} {d['version'] or ''}".strip(),
-             d["task"] or "-", ", ".join(d["presets"]) or "-"] for d in data]
-    text = _table(rows, ["NAME", "STATUS", "PACKAGE", "TASK", "PRESETS"]) if rows else "no plugins installed"
+             d["task"] or "-", ", ".join(d["presets"]) or "-", ", ".join(d["variants"]) or "-"] for d in data]
+    text = _table(rows, ["NAME", "STATUS", "PACKAGE", "TASK", "PRESETS", "VARIANTS"]) if rows else "no plugins installed"
     broken = [f"  {d['name']}: {d['error']}" for d in data if d["error"]]
     if broken:
         text += "\n\nbroken plugins:\n" + "\n".join(broken)
@@ -143,21 +157,24 @@ def info(as_json: bool) -> None:
 
 @cli.command()
 @click.argument("plugin", required=False)
-@click.option("--data", help="Training data: a folder, or a plugin's built-in name such as builtin:digits.")
+@click.option("--data", help="Training data: a folder, a .txt list of images, or a built-in name such as builtin:digits.")
+@data_a_option
+@data_b_option
 @click.option("--steps", type=click.IntRange(min=1), help="Total steps of the run (a resumed run keeps counting).")
 @click.option("--out", "-o", required=True, type=click.Path(file_okay=False), help="Run folder: checkpoints, samples, stats.jsonl.")
 @click.option("-c", "--config", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a model or train setting; repeatable.")
+@click.option("--variant", help="Start from one of the plugin's named configurations (see `artgan plugins`).")
 @click.option("--resume", is_flag=True, help="Continue the run in --out from its newest checkpoint.")
 @device_option
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @json_option
-def train(plugin: str | None, data: str | None, steps: int | None, out: str, overrides: tuple[str, ...],
-          resume: bool, device: str, quiet: bool, as_json: bool) -> None:
+def train(plugin: str | None, data: str | None, data_a: str | None, data_b: str | None, steps: int | None, out: str,
+          overrides: tuple[str, ...], variant: str | None, resume: bool, device: str, quiet: bool, as_json: bool) -> None:
     """Train PLUGIN's model on --data into the run folder --out (Ctrl-C saves and stops)."""
     from artgan.checkpoint import find_checkpoint
 
-    final = artgan.train(plugin, data, out, steps=steps, config=list(overrides), resume=resume,
-                         device=device, progress=not quiet)
+    final = artgan.train(plugin, _data_source(data, data_a, data_b), out, steps=steps, config=list(overrides),
+                         variant=variant, resume=resume, device=device, progress=not quiet)
     meta = find_checkpoint(final).meta
     finished = meta["step"] >= meta["train_config"]["steps"]
     data_out = {"checkpoint": str(final), "step": meta["step"], "plugin": meta["plugin"],
@@ -167,55 +184,145 @@ def train(plugin: str | None, data: str | None, steps: int | None, out: str, ove
         sys.exit(130)
 
 
+def _parse_size(text: str | None) -> int | tuple[int, int] | None:
+    """``1024`` or ``1920x1080`` (width × height)."""
+    if text is None:
+        return None
+    try:
+        parts = [int(p) for p in text.lower().replace("×", "x").split("x")]
+    except ValueError:
+        parts = []
+    if len(parts) == 1:
+        return parts[0]
+    if len(parts) == 2:
+        return parts[0], parts[1]
+    raise ArtganError(f"--size {text}: give pixels as 1024 or WIDTHxHEIGHT")
+
+
+def _parse_mix(text: str) -> dict[str, float]:
+    """``wood:0.5,stone:0.5`` → ``{"wood": 0.5, "stone": 0.5}``."""
+    mix = {}
+    for part in text.split(","):
+        name, sep, weight = part.strip().rpartition(":")
+        try:
+            mix[name if sep else weight] = float(weight) if sep else 1.0
+        except ValueError:
+            raise ArtganError(f"--mix {text}: write classes with weights, e.g. wood:0.5,stone:0.5") from None
+    return mix
+
+
 @cli.command()
 @click.argument("model")
 @click.option("-n", "count", default=16, show_default=True, type=click.IntRange(min=1), help="How many images.")
 @click.option("--seed", type=int, help="Seed for reproducible output (default: random, reported).")
 @click.option("--label", help="Class name or index, for conditional models.")
-@click.option("-o", "--out", required=True, type=click.Path(), help="An image file (one grid) or a folder (one file each).")
+@click.option("--mix", help="Blend classes, e.g. wood:0.5,stone:0.5 (conditional models).")
+@click.option("--size", "size_text", help="Output size in pixels, 1024 or WIDTHxHEIGHT (models that take any size).")
+@click.option("--tileable", is_flag=True, help="Make images that wrap around seamlessly (models that can).")
+@click.option("--interpolate", "seed_b", type=int, help="Slide from --seed to this seed: a strip (.png), a .gif, or frames.")
+@click.option("--frames", default=8, show_default=True, type=click.IntRange(min=2), help="Frames of --interpolate.")
+@click.option("-o", "--out", required=True, type=click.Path(), help="An image file (one grid), a .gif, or a folder (one file each).")
 @click.option("--columns", type=click.IntRange(min=1), help="Grid columns (default: nearly square).")
 @click.option("--overwrite", is_flag=True, help="Replace existing output files.")
 @device_option
 @json_option
-def generate(model: str, count: int, seed: int | None, label: str | None, out: str, columns: int | None,
-             overwrite: bool, device: str, as_json: bool) -> None:
+def generate(model: str, count: int, seed: int | None, label: str | None, mix: str | None, size_text: str | None,
+             tileable: bool, seed_b: int | None, frames: int, out: str, columns: int | None, overwrite: bool,
+             device: str, as_json: bool) -> None:
     """Generate images with MODEL (a name such as mlp.digits, or a checkpoint folder)."""
-    from artgan.images import IMAGE_SUFFIXES, make_grid, save_image
+    from artgan.images import IMAGE_SUFFIXES, make_grid, save_animation, save_image, to_pil
+    from artgan.metrics.seams import seam_ratio
 
+    if label is not None and mix is not None:
+        raise ArtganError("give --label or --mix, not both")
+    options: dict[str, Any] = {}
+    if size_text is not None:
+        options["size"] = _parse_size(size_text)
+    if tileable:
+        options["tileable"] = True
+    labels = _parse_mix(mix) if mix is not None else label
     target = Path(out)
+    animated = target.suffix.lower() == ".gif"
+    if animated and seed_b is None:
+        raise ArtganError("a .gif output is for --interpolate; write a .png for a grid")
     as_grid = target.suffix.lower() in IMAGE_SUFFIXES
-    paths = [target] if as_grid else [target / f"{i:04d}.png" for i in range(count)]
+    total = frames if seed_b is not None else count
+    paths = [target] if as_grid or animated else [target / f"{i:04d}.png" for i in range(total)]
     existing = [p for p in paths if p.exists()]
     if existing and not overwrite:
         raise ArtganError(f"{existing[0]} exists; pass --overwrite to replace it or choose another -o")
-    loaded = artgan.load(model, device=device)
-    images = loaded.generate(count, seed=seed, labels=label, output="tensor")
-    metadata = {"model": loaded.name, "seed": loaded.last_seed, "version": artgan.__version__}
-    if label is not None:
-        metadata["label"] = label
-    if as_grid:
-        save_image(make_grid(images, columns), target, metadata={**metadata, "count": count})
+    loaded = artgan.load(model, device=device, task="generate")
+    if seed_b is not None:
+        if seed is None:
+            raise ArtganError("--interpolate needs a --seed to start from")
+        images = loaded.interpolate(seed, seed_b, frames, labels=labels, output="tensor", **options)
+        columns = columns or frames
+    else:
+        images = loaded.generate(count, seed=seed, labels=labels, output="tensor", **options)
+    metadata = {"model": loaded.name, "seed": loaded.last_seed, "version": artgan.__version__, **options}
+    if labels is not None:
+        metadata["label"] = mix or label
+    if seed_b is not None:
+        metadata["interpolate_to"] = seed_b
+    if animated:
+        save_animation([to_pil(image) for image in images], target, metadata=metadata)
+    elif as_grid:
+        save_image(make_grid(images, columns, padding=0 if tileable else 2), target, metadata={**metadata, "count": len(images)})
     else:
         for index, (image, path) in enumerate(zip(images, paths)):
             save_image(image, path, metadata={**metadata, "index": index})
-    data = {"model": loaded.name, "seed": loaded.last_seed, "count": count, "files": [str(p) for p in paths]}
-    _emit(data, as_json, f"wrote {target if as_grid else f'{count} images to {target}'} (seed {loaded.last_seed})")
+    data = {"model": loaded.name, "seed": loaded.last_seed, "count": len(images), "size": list(images.shape[-2:][::-1]),
+            "files": [str(p) for p in paths]}
+    if tileable:
+        data["seam"] = seam_ratio(images)
+    summary = f"wrote {target if as_grid or animated else f'{len(images)} images to {target}'} (seed {loaded.last_seed})"
+    _emit(data, as_json, summary + (f"; seam figure {data['seam']:.2f} (1 = seamless)" if tileable else ""))
+
+
+@cli.command()
+@click.argument("inputs", nargs=-1, required=True)
+@click.option("--style", "-s", required=True, help="A style name (see `artgan models`) or a run/checkpoint folder.")
+@click.option("-o", "--out", type=click.Path(), help="Output file (one input) or folder; default: beside each input.")
+@click.option("--max-size", type=click.IntRange(min=8), help="Shrink inputs so the longer side is at most this many pixels.")
+@click.option("--strength", default=1.0, show_default=True, type=click.FloatRange(0, 1), help="Blend with the original: 0 = unchanged, 1 = fully styled.")
+@click.option("--preserve-color", is_flag=True, help="Keep the photo's colours; take the style's light and texture.")
+@click.option("--overwrite", is_flag=True, help="Replace existing output files (and inputs, if -o names one).")
+@device_option
+@json_option
+def stylize(inputs: tuple[str, ...], style: str, out: str | None, max_size: int | None, strength: float,
+            preserve_color: bool, overwrite: bool, device: str, as_json: bool) -> None:
+    """Repaint INPUTS (files, folders, or - for stdin → stdout) in a painter's style."""
+    from artgan import stylize_files
+
+    results = stylize_files.run(list(inputs), style=style, out=out, max_size=max_size, strength=strength,
+                              preserve_color=preserve_color, overwrite=overwrite, device=device,
+                              progress=not as_json)
+    if results is None:  # the picture went to stdout
+        return
+    lines = [f"{r['input']} → {r['output']} ({r['width']}×{r['height']}, {r['seconds']:.2f} s)" for r in results]
+    _emit(results, as_json, "\n".join(lines))
 
 
 @cli.command(name="eval")
 @click.argument("model")
-@click.option("--data", required=True, help="Real data to compare with (as for training).")
+@click.option("--data", help="Real data to compare with (as for training).")
+@data_a_option
+@data_b_option
 @click.option("-n", "count", default=1000, show_default=True, type=click.IntRange(min=1), help="Images per side.")
 @click.option("--seed", default=0, show_default=True, type=int)
 @click.option("--untrained", is_flag=True, help="Measure a freshly initialised model of the same config (a baseline).")
 @device_option
 @json_option
-def evaluate(model: str, data: str, count: int, seed: int, untrained: bool, device: str, as_json: bool) -> None:
-    """Measure MODEL's quality against --data (sliced Wasserstein distance ×1000: lower is closer)."""
+def evaluate(model: str, data: str | None, data_a: str | None, data_b: str | None, count: int, seed: int,
+             untrained: bool, device: str, as_json: bool) -> None:
+    """Measure MODEL's quality against real data (the plugin says how; lower SWD is closer)."""
+    source = _data_source(data, data_a, data_b)
+    if source is None:
+        raise ArtganError("say which data to compare with: --data, or --data-a and --data-b")
     loaded = artgan.load(model, device=device)
     if untrained:
         loaded = loaded.untrained()
-    result = {"model": loaded.name, "data": data, **artgan.evaluate(loaded, data, n=count, seed=seed)}
+    result = {"model": loaded.name, "data": source, **artgan.evaluate(loaded, source, n=count, seed=seed)}
     figures = ", ".join(f"{k} {v:.2f}" for k, v in result.items() if isinstance(v, float))
     _emit(result, as_json, f"{loaded.name} vs {data} (n={result.get('n', count)}): {figures}")
 

@@ -91,12 +91,18 @@ def read_image(source: str | os.PathLike | BinaryIO, mode: str = "RGB", *, max_p
 
 
 def list_images(folder: str | os.PathLike, *, recursive: bool = True) -> list[Path]:
-    """Image files under ``folder``, sorted; an error if there is no such folder or none inside."""
+    """Image files under ``folder``, sorted; an error if there is no such folder or none inside.
+
+    ``folder`` may also be a ``.txt`` list of image paths, one per line, relative to the
+    list's own folder (``#`` starts a comment): a fixed training or held-out split.
+    """
     root = Path(folder)
     if not root.exists():
         raise ArtganError(f"{root}: no such folder")
+    if root.is_file() and root.suffix.lower() == ".txt":
+        return _read_list(root)
     if not root.is_dir():
-        raise ArtganError(f"{root}: is a file; give the folder that holds the images")
+        raise ArtganError(f"{root}: is a file; give the folder that holds the images, or a .txt list of them")
     pattern = "**/*" if recursive else "*"
     files = sorted(
         p for p in root.glob(pattern)
@@ -105,6 +111,35 @@ def list_images(folder: str | os.PathLike, *, recursive: bool = True) -> list[Pa
     if not files:
         suffixes = ", ".join(sorted(IMAGE_SUFFIXES))
         raise ArtganError(f"{root}: no images found (looked for {suffixes})")
+    return files
+
+
+def read_all(source: str | os.PathLike, mode: str = "RGB") -> list[Image.Image]:
+    """Every readable image of a folder or list, in ``mode``; unreadable files are skipped
+    with a warning that names one, and it is an error if none can be read."""
+    import logging
+
+    images, skipped = [], []
+    for path in list_images(source):
+        try:
+            images.append(read_image(path, mode))
+        except ArtganError as exc:
+            skipped.append(str(exc))
+    if skipped:
+        logging.getLogger("artgan").warning("skipped %d unreadable image(s), e.g. %s", len(skipped), skipped[0])
+    if not images:
+        raise ArtganError(f"{source}: none of the images could be read")
+    return images
+
+
+def _read_list(listing: Path) -> list[Path]:
+    lines = [line.split("#", 1)[0].strip() for line in listing.read_text().splitlines()]
+    files = [(listing.parent / line) for line in lines if line]
+    missing = [str(f) for f in files if not f.is_file()]
+    if missing:
+        raise ArtganError(f"{listing}: {len(missing)} listed image(s) are missing, e.g. {missing[0]}")
+    if not files:
+        raise ArtganError(f"{listing}: lists no images")
     return files
 
 
@@ -160,12 +195,25 @@ def save_image(
     in the EXIF ImageDescription. The folder is created if needed.
     """
     path = Path(path)
-    pil = image if isinstance(image, Image.Image) else to_pil(image)
-    fmt = _SAVE_FORMATS.get(path.suffix.lower())
-    if fmt is None:
+    if path.suffix.lower() not in _SAVE_FORMATS:
         raise ArtganError(f"{path}: cannot tell the format from the suffix; use one of {', '.join(_SAVE_FORMATS)}")
+    write_bytes_atomic(path, encode_image(image, path.suffix, metadata=metadata, quality=quality, name=str(path)))
+    return path
+
+
+def encode_image(
+    image: Image.Image | torch.Tensor,
+    suffix: str,
+    *,
+    metadata: Mapping[str, object] | None = None,
+    quality: int = 95,
+    name: str = "output",
+) -> bytes:
+    """The bytes of ``image`` in the format ``suffix`` names, with provenance (see :func:`save_image`)."""
+    pil = image if isinstance(image, Image.Image) else to_pil(image)
+    fmt = _SAVE_FORMATS[suffix.lower()]
     if fmt == "JPEG" and pil.mode in ("RGBA", "LA"):
-        raise ArtganError(f"{path}: JPEG cannot keep the alpha channel; write a .png instead")
+        raise ArtganError(f"{name}: JPEG cannot keep the alpha channel; write a .png instead")
     options: dict[str, object] = {}
     if metadata:
         if fmt == "PNG":
@@ -181,6 +229,20 @@ def save_image(
         options["quality"] = quality
     buffer = io.BytesIO()
     pil.save(buffer, format=fmt, **options)
+    return buffer.getvalue()
+
+
+def save_animation(frames: list[Image.Image], path: str | os.PathLike, *, seconds_per_frame: float = 0.12,
+                   metadata: Mapping[str, object] | None = None) -> Path:
+    """Write frames as a looping GIF that plays forward and back, atomically."""
+    path = Path(path)
+    if path.suffix.lower() != ".gif":
+        raise ArtganError(f"{path}: an animation is written as .gif")
+    loop = frames + frames[-2:0:-1]
+    buffer = io.BytesIO()
+    comment = "; ".join(f"artgan:{k}={v}" for k, v in (metadata or {}).items())
+    loop[0].save(buffer, format="GIF", save_all=True, append_images=loop[1:], duration=round(seconds_per_frame * 1000),
+                 loop=0, comment=comment.encode())
     write_bytes_atomic(path, buffer.getvalue())
     return path
 

@@ -96,6 +96,12 @@ class Plugin:
     augment_roles: tuple[str, ...] = ("D",)
     #: TrainConfig values this plugin recommends (e.g. ``{"batch_size": 64}``).
     train_defaults: Mapping[str, Any] = {}
+    #: Other named configurations besides the default ``Config()`` (``artgan train --variant``).
+    variants: Mapping[str, Any] = {}
+    #: Precision inference runs in where the device supports it: "fp32" or "bf16" (measure first).
+    inference_precision: str = "fp32"
+    #: Whether inference converts the nets to channels-last memory layout (fast for convs).
+    inference_channels_last: bool = False
     #: Pretrained models shipped with the plugin.
     presets: tuple[Preset, ...] = ()
 
@@ -121,8 +127,13 @@ class Plugin:
         """Construct the networks by role (``{"G": ..., "D": ...}``), freshly initialised."""
         raise NotImplementedError
 
-    def dataset(self, source: str, config: Any) -> torch.utils.data.Dataset:
-        """A map-style dataset of training items from ``source`` (a path or a built-in name)."""
+    def dataset(self, source: str | Mapping[str, str], config: Any) -> torch.utils.data.Dataset:
+        """A map-style dataset of training items from ``source``.
+
+        ``source`` is a path or a built-in name, or for plugins that learn from several
+        collections a mapping of names to those (``--data-a X --data-b Y`` gives
+        ``{"a": X, "b": Y}``).
+        """
         raise NotImplementedError
 
     def loss(
@@ -131,7 +142,7 @@ class Plugin:
         """The scalar loss of ``phase`` on ``batch`` and named values to log."""
         raise NotImplementedError
 
-    def test_source(self, directory: Path, config: Any) -> str:
+    def test_source(self, directory: Path, config: Any) -> str | Mapping[str, str]:
         """Write a tiny synthetic dataset under ``directory``; return its source string.
 
         Used by the contract checks in :mod:`artgan.testing`. The default writes a flat
@@ -162,6 +173,11 @@ class Plugin:
         """
         raise NotImplementedError
 
+    #: Optional, for interpolation between seeds: ``sample_latents(nets, config, n, generator,
+    #: **options)`` returns the random inputs of ``n`` images (a dict of lists of tensors),
+    #: and ``generate(..., latents=...)`` renders given ones. Gaussian latents expected.
+    sample_latents = None
+
     def translate(
         self, nets: Mapping[str, nn.Module], config: Any, images: torch.Tensor, **options: Any
     ) -> torch.Tensor:
@@ -182,12 +198,18 @@ class Plugin:
         labels = torch.arange(16) % len(names) if names else None
         return self.generate(nets, config, 16, labels=labels, generator=generator)
 
-    def evaluate(self, model: Any, source: str, *, n: int, seed: int) -> dict[str, Any]:
+    def evaluate(self, model: Any, source: str | Mapping[str, str], *, n: int, seed: int) -> dict[str, Any]:
         """Quality figures of a loaded ``model`` against the data at ``source``.
 
         The default, for generators, is the sliced Wasserstein distance between ``n``
-        generated images and ``n`` training images (see :mod:`artgan.metrics`).
+        generated images and ``n`` training images; for translators, the style distance of
+        translated images to collection B and their content similarity to their inputs
+        from collection A (see :mod:`artgan.metrics`).
         """
+        if self.task == "translate":
+            from artgan.metrics.translation import evaluate_translation
+
+            return evaluate_translation(model, source, n=n, seed=seed)
         from artgan.metrics.generators import evaluate_generator
 
         return evaluate_generator(model, source, n=n, seed=seed)
@@ -245,6 +267,11 @@ def validate_plugin(plugin: Any, entry_point_name: str | None = None) -> list[st
             problems += _phase_problems(plugin.phases(config))
         except Exception as exc:  # a broken plugin must not break the caller
             problems.append(f"`phases(Config())` failed: {type(exc).__name__}: {exc}")
+    variants = getattr(plugin, "variants", {})
+    if not isinstance(variants, Mapping) or (
+        isinstance(config_cls, type) and not all(isinstance(v, config_cls) for v in variants.values())
+    ):
+        problems.append("`variants` must map names to instances of `Config`")
     problems += _preset_problems(getattr(plugin, "presets", ()))
     return problems
 

@@ -15,7 +15,7 @@ import logging
 import os
 import random
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +32,7 @@ from artgan.engine.augment import Augmented, build_pipeline
 from artgan.engine.data import make_loader
 from artgan.engine.ema import EMA
 from artgan.engine.progress import Progress, StatsLog, StopRequest, Timer
-from artgan.errors import ArtganError
+from artgan.errors import ArtganError, did_you_mean
 from artgan.images import make_grid, save_image
 from artgan.plugin import Phase, Plugin
 
@@ -54,20 +54,22 @@ def train(
     plugin: Plugin | None,
     *,
     out: str | os.PathLike,
-    data: str | None = None,
+    data: str | Mapping[str, str] | None = None,
     steps: int | None = None,
     overrides: Sequence[str] = (),
+    variant: str | None = None,
     resume: bool = False,
     device: str = "auto",
     progress: bool = True,
 ) -> Path:
     """Train ``plugin`` on ``data`` into the run directory ``out``; return the last checkpoint.
 
-    With ``resume`` the run continues from its newest checkpoint, with the settings it
-    saved (``plugin`` and ``data`` may then be None); ``steps`` is the run's total.
+    ``variant`` starts from one of the plugin's named configurations instead of its
+    default. With ``resume`` the run continues from its newest checkpoint, with the settings
+    it saved (``plugin`` and ``data`` may then be None); ``steps`` is the run's total.
     """
     out = Path(out)
-    plugin, model_cfg, train_cfg, data, state = _plan(plugin, out, data, steps, overrides, resume)
+    plugin, model_cfg, train_cfg, data, state = _plan(plugin, out, data, steps, overrides, variant, resume)
     runtime = rt.start(device, train_cfg.precision, train_cfg.channels_last)
     try:
         return _Run(plugin, model_cfg, train_cfg, data, out, runtime, state, progress).loop()
@@ -75,7 +77,7 @@ def train(
         rt.stop(runtime)
 
 
-def _plan(plugin, out, data, steps, overrides, resume):  # noqa: ANN001, ANN202 - internal
+def _plan(plugin, out, data, steps, overrides, variant, resume):  # noqa: ANN001, ANN202 - internal
     """Work out plugin, configs, data and the checkpoint to resume from (or refuse)."""
     from artgan.registry import get_plugin
 
@@ -90,6 +92,8 @@ def _plan(plugin, out, data, steps, overrides, resume):  # noqa: ANN001, ANN202 
         model_cfg = from_dict(plugin.Config, saved.meta["model_config"], what="model config")
         train_cfg = from_dict(TrainConfig, saved.meta["train_config"], what="train config")
         data = data or saved.meta.get("data")
+        if variant is not None:
+            raise ArtganError("--variant only applies to a new run; a resumed run keeps its settings")
     else:
         if existing is not None:
             raise ArtganError(
@@ -99,7 +103,13 @@ def _plan(plugin, out, data, steps, overrides, resume):  # noqa: ANN001, ANN202 
         if plugin is None:
             raise ArtganError("name the plugin to train (see `artgan plugins`)")
         saved = None
-        model_cfg = plugin.Config()
+        if variant is None:
+            model_cfg = plugin.Config()
+        elif variant in plugin.variants:
+            model_cfg = plugin.variants[variant]
+        else:
+            names = ", ".join(plugin.variants) or "none"
+            raise ArtganError(f"plugin {plugin.name!r} has no variant {variant!r}{did_you_mean(variant, plugin.variants)} (variants: {names})")
         try:
             train_cfg = TrainConfig(**plugin.train_defaults)
         except TypeError as exc:
@@ -145,7 +155,7 @@ def _set_rng_state(state: dict[str, Any]) -> None:
 class _Run:
     """The state of one training run; :meth:`loop` drives it."""
 
-    def __init__(self, plugin: Plugin, model_cfg: Any, train_cfg: TrainConfig, data: str, out: Path,
+    def __init__(self, plugin: Plugin, model_cfg: Any, train_cfg: TrainConfig, data: str | Mapping[str, str], out: Path,
                  runtime: rt.Runtime, saved: ckpt.Checkpoint | None, progress: bool) -> None:
         self.plugin, self.train_cfg, self.data, self.out, self.runtime = plugin, train_cfg, data, out, runtime
         self.show_progress = progress and runtime.is_main

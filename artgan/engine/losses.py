@@ -25,36 +25,39 @@ DLoss = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 GLoss = Callable[[torch.Tensor], torch.Tensor]
 
 
+# Logits are taken in float32: under bf16 autocast a mean over a large patch map loses digits.
+
+
 def d_nonsaturating(real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
-    return F.softplus(-real).mean() + F.softplus(fake).mean()
+    return F.softplus(-real.float()).mean() + F.softplus(fake.float()).mean()
 
 
 def g_nonsaturating(fake: torch.Tensor) -> torch.Tensor:
-    return F.softplus(-fake).mean()
+    return F.softplus(-fake.float()).mean()
 
 
 def d_lsgan(real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
-    return 0.5 * ((real - 1).square().mean() + fake.square().mean())
+    return 0.5 * ((real.float() - 1).square().mean() + fake.float().square().mean())
 
 
 def g_lsgan(fake: torch.Tensor) -> torch.Tensor:
-    return (fake - 1).square().mean()
+    return (fake.float() - 1).square().mean()
 
 
 def d_hinge(real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
-    return F.relu(1 - real).mean() + F.relu(1 + fake).mean()
+    return F.relu(1 - real.float()).mean() + F.relu(1 + fake.float()).mean()
 
 
 def g_hinge(fake: torch.Tensor) -> torch.Tensor:
-    return -fake.mean()
+    return -fake.float().mean()
 
 
 def d_wgan(real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
-    return fake.mean() - real.mean()
+    return fake.float().mean() - real.float().mean()
 
 
 def g_wgan(fake: torch.Tensor) -> torch.Tensor:
-    return -fake.mean()
+    return -fake.float().mean()
 
 
 OBJECTIVES: dict[str, tuple[DLoss, GLoss]] = {

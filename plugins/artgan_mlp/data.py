@@ -7,17 +7,14 @@ rather than in the middle of it.
 
 from __future__ import annotations
 
-import logging
-
 import torch
 import torch.nn.functional as F
 from PIL import Image
 from torch.utils.data import Dataset
 
 from artgan.errors import ArtganError
-from artgan.images import list_images, read_image, to_tensor
+from artgan.images import read_all, to_tensor
 
-log = logging.getLogger("artgan")
 BUILTIN = {"builtin:digits": "scikit-learn's 1,797 handwritten digits (8×8), upscaled"}
 
 
@@ -40,19 +37,7 @@ def load_dataset(source: str, image_size: int) -> TensorImages:
         if source != "builtin:digits":
             raise ArtganError(f"unknown built-in dataset {source!r}; available: {', '.join(BUILTIN)}")
         return TensorImages(digits(image_size))
-    images, skipped = [], []
-    for path in list_images(source):
-        try:
-            image = read_image(path, "L")
-        except ArtganError as exc:
-            skipped.append(str(exc))
-            continue
-        images.append(to_tensor(_square(image, image_size)))
-    if skipped:
-        log.warning("skipped %d unreadable image(s), e.g. %s", len(skipped), skipped[0])
-    if not images:
-        raise ArtganError(f"{source}: none of the images could be read")
-    return TensorImages(torch.stack(images))
+    return TensorImages(torch.stack([to_tensor(_square(image, image_size)) for image in read_all(source, "L")]))
 
 
 def digits(image_size: int = 28) -> torch.Tensor:

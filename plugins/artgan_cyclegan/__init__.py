@@ -1,0 +1,172 @@
+"""``cyclegan``: unpaired image-to-image translation (Zhu et al. 2017), e.g. photo → painting.
+
+Two ResNet generators (``G_AB``: photo → painting, ``G_BA``: back), two PatchGAN
+discriminators, the least-squares GAN loss, cycle consistency (λ = 10), identity loss
+(0.5 λ), a history pool of 50 fakes per discriminator, and learning rates that fall
+linearly to zero over the second half of training, all as in the paper.
+
+``Config()`` is the *light* configuration the shipped styles use, sized for CPUs: 16
+channels at full resolution, three downsamplings (the residual blocks run at 1/8 scale),
+resize-convolution upsampling, 128-pixel crops. The paper's configuration is
+``--variant paper``. Inference uses only ``G_AB``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from artgan.plugin import Phase, Plugin, Preset
+
+STYLES_DIR = Path(__file__).parent / "styles"
+
+
+@dataclass
+class CycleGANConfig:
+    """Settings of the CycleGAN; the defaults are the light model the shipped styles use."""
+
+    width: int = 16  # generator channels at full resolution (the paper's ngf: 64)
+    downsamplings: int = 3  # stride-2 stages of the generator (paper: 2)
+    blocks: int = 6  # residual blocks at the lowest resolution (paper: 9 at 256 px)
+    upsample: Literal["resize", "transpose"] = "resize"  # resize-conv, or transposed conv (paper)
+    d_width: int = 64  # discriminator channels in its first layer (paper's ndf)
+    d_layers: int = 3  # PatchGAN depth; 3 sees 70×70 patches
+    crop: int = 128  # side of the random training crops (paper: 256)
+    scale_min: int = 144  # before cropping, each image's shorter side is scaled to a random
+    scale_max: int = 288  # size in [scale_min, scale_max] (paper: 286 for both)
+    lambda_cycle: float = 10.0  # weight of the cycle-consistency L1 loss
+    lambda_identity: float = 0.5  # identity L1 loss weight, relative to lambda_cycle
+    pool_size: int = 50  # generated images each discriminator's history pool keeps
+    lr: float = 2e-4  # Adam learning rate of all networks
+    beta1: float = 0.5  # Adam β1
+
+
+def _style(tag: str, painter: str, sha256: str) -> Preset:
+    return Preset(
+        tag=tag,
+        task="translate",
+        path=STYLES_DIR / tag,
+        sha256=sha256,
+        licence="CC0-1.0 weights; trained on public-domain paintings and photos (see the model card)",
+        description=f"photo → painting in the manner of {painter}",
+    )
+
+
+class CycleGANPlugin(Plugin):
+    """Unpaired translation from collection A (photos) to collection B (paintings)."""
+
+    name = "cyclegan"
+    Config = CycleGANConfig
+    task = "translate"
+    inference_roles = ("G_AB",)
+    augment_roles = ("D_A", "D_B")
+    inference_precision = "bf16"
+    inference_channels_last = True
+    train_defaults = {
+        "steps": 8_000,  # about an hour on two CPU cores
+        "batch_size": 1,
+        "precision": "bf16",
+        "channels_last": True,
+        "lr_decay_start": 0.5,
+        "ema_half_life_kimg": 0.5,
+        "augment": "translation",
+        "sample_every": 500,
+        "checkpoint_every": 500,
+        "log_every": 25,
+    }
+    variants = {
+        "paper": CycleGANConfig(width=64, downsamplings=2, blocks=9, upsample="transpose", crop=256, scale_min=286, scale_max=286),
+    }
+    presets = ()
+
+    def tiny_config(self) -> CycleGANConfig:
+        return CycleGANConfig(width=4, downsamplings=1, blocks=1, d_width=4, d_layers=1, crop=16, scale_min=16, scale_max=24, pool_size=2)
+
+    def phases(self, config: CycleGANConfig) -> list[Phase]:
+        betas = (config.beta1, 0.999)
+        return [
+            Phase("G", trains=("G_AB", "G_BA"), lr=config.lr, betas=betas),
+            Phase("D", trains=("D_A", "D_B"), lr=config.lr, betas=betas),
+        ]
+
+    def build(self, config: CycleGANConfig) -> dict[str, Any]:
+        from artgan_cyclegan.model import ImagePool, ResnetGenerator, discriminator
+
+        def generator() -> ResnetGenerator:
+            return ResnetGenerator(config.width, config.downsamplings, config.blocks, config.upsample)
+
+        shape = (3, config.crop, config.crop)
+        return {
+            "G_AB": generator(),
+            "G_BA": generator(),
+            "D_A": discriminator(config.d_width, config.d_layers),
+            "D_B": discriminator(config.d_width, config.d_layers),
+            "pool_A": ImagePool(config.pool_size, shape),
+            "pool_B": ImagePool(config.pool_size, shape),
+        }
+
+    def dataset(self, source: Any, config: CycleGANConfig) -> Any:
+        from artgan.errors import ArtganError
+        from artgan_cyclegan.data import unpaired
+
+        smallest = 3 * 2**config.d_layers  # a PatchGAN of d_layers layers scores nothing below this
+        if config.crop < smallest:
+            raise ArtganError(f"crop {config.crop} is too small for a {config.d_layers}-layer PatchGAN; use crop ≥ {smallest}")
+        return unpaired(source, config.crop, config.scale_min, config.scale_max)
+
+    def loss(self, phase: str, nets: Any, batch: Any, config: CycleGANConfig) -> tuple[Any, dict[str, Any]]:
+        import torch
+
+        from artgan.engine.losses import d_lsgan, g_lsgan
+
+        real_A, real_B = batch["A"], batch["B"]
+        G_AB, G_BA, D_A, D_B = nets["G_AB"], nets["G_BA"], nets["D_A"], nets["D_B"]
+        pool_A, pool_B = nets["pool_A"], nets["pool_B"]
+
+        def l1(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+            return (x.float() - y.float()).abs().mean()
+
+        if phase == "G":
+            fake_B, fake_A = G_AB(real_A), G_BA(real_B)
+            adversarial = g_lsgan(D_B(fake_B)) + g_lsgan(D_A(fake_A))
+            cycle = l1(G_BA(fake_B), real_A) + l1(G_AB(fake_A), real_B)
+            loss = adversarial + config.lambda_cycle * cycle
+            logs = {"adversarial": adversarial.detach(), "cycle": cycle.detach()}
+            if config.lambda_identity > 0:
+                identity = l1(G_AB(real_B), real_B) + l1(G_BA(real_A), real_A)
+                loss = loss + config.lambda_cycle * config.lambda_identity * identity
+                logs["identity"] = identity.detach()
+            pool_A.latest, pool_B.latest = fake_A.detach(), fake_B.detach()
+            return loss, logs
+        if pool_A.latest is None or pool_B.latest is None:  # D before any G phase: make fakes
+            with torch.no_grad():
+                pool_A.latest, pool_B.latest = G_BA(real_B), G_AB(real_A)
+        fake_A, fake_B = pool_A.query(pool_A.latest), pool_B.query(pool_B.latest)
+        pool_A.latest = pool_B.latest = None
+        loss_A = d_lsgan(D_A(real_A), D_A(fake_A.to(real_A.dtype)))
+        loss_B = d_lsgan(D_B(real_B), D_B(fake_B.to(real_B.dtype)))
+        return loss_A + loss_B, {"D_A": loss_A.detach(), "D_B": loss_B.detach()}
+
+    def translate(self, nets: Any, config: CycleGANConfig, images: Any, **options: Any) -> Any:
+        from artgan.errors import ArtganError
+
+        if options:
+            raise ArtganError(f"cyclegan takes no option(s) {', '.join(sorted(options))}")
+        return nets["G_AB"](images)
+
+    def preview(self, nets: Any, config: CycleGANConfig, batch: Any, generator: Any) -> Any:
+        import torch
+
+        photos = batch["A"][:4]
+        return torch.cat([photos, self.translate(nets, config, photos).to(photos.dtype)], dim=-1)
+
+    def test_source(self, directory: Path, config: CycleGANConfig) -> dict[str, str]:
+        from artgan.images import write_random_images
+
+        write_random_images(Path(directory) / "a", count=4, size=(32, 32), seed=1)
+        write_random_images(Path(directory) / "b", count=4, size=(40, 32), seed=2)
+        return {"a": str(Path(directory) / "a"), "b": str(Path(directory) / "b")}
+
+
+plugin = CycleGANPlugin()

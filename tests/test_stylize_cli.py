@@ -1,0 +1,96 @@
+"""`artgan stylize`: inputs, outputs, refusals, stdin/stdout, and the Python API."""
+
+import io
+import json
+
+import pytest
+from click.testing import CliRunner
+from PIL import Image
+
+import artgan
+from artgan.cli import cli
+from artgan.images import read_metadata
+
+
+@pytest.fixture(scope="module")
+def style_run(tmp_path_factory):
+    from artgan_cyclegan import plugin
+
+    root = tmp_path_factory.mktemp("style")
+    source = plugin.test_source(root / "data", plugin.tiny_config())
+    overrides = ["width=4", "downsamplings=1", "blocks=1", "d_width=4", "d_layers=1", "crop=16", "scale_min=16",
+                 "scale_max=24", "pool_size=2", "batch_size=1", "sample_every=0", "checkpoint_every=0"]
+    artgan.train("cyclegan", source, root / "run", steps=2, config=overrides, device="cpu", progress=False)
+    return root / "run"
+
+
+@pytest.fixture
+def photos(tmp_path):
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    Image.new("RGB", (48, 32), "orange").save(folder / "a.jpg")
+    Image.new("RGBA", (20, 20), (0, 0, 255, 128)).save(folder / "b.png")
+    return folder
+
+
+def run(*args, ok=True, input=None):
+    result = CliRunner().invoke(cli, [str(a) for a in args], input=input)
+    if ok:
+        assert result.exit_code == 0, result.output + result.stderr
+    return result
+
+
+def test_one_file_defaults_beside_it(style_run, photos):
+    run("stylize", photos / "a.jpg", "--style", style_run)
+    out = photos / "a_run.jpg"
+    assert Image.open(out).size == (48, 32)
+    assert run("stylize", photos / "a.jpg", "--style", style_run, ok=False).exit_code == 2, "refuses to overwrite"
+
+
+def test_folder_to_folder_keeps_alpha_and_provenance(style_run, photos, tmp_path):
+    data = json.loads(run("stylize", photos, "--style", style_run, "-o", tmp_path / "out", "--json").stdout)
+    assert sorted(r["output"].rsplit("/", 1)[1] for r in data) == ["a.jpg", "b.png"]
+    assert Image.open(tmp_path / "out" / "b.png").mode == "RGBA"
+    assert read_metadata(tmp_path / "out" / "b.png")["source"] == "b.png"
+
+
+def test_inputs_are_never_overwritten_unless_asked(style_run, photos):
+    original = (photos / "a.jpg").read_bytes()
+    result = run("stylize", photos / "a.jpg", "--style", style_run, "-o", photos / "a.jpg", ok=False)
+    assert result.exit_code == 2 and "is an input" in result.stderr and (photos / "a.jpg").read_bytes() == original
+    run("stylize", photos / "a.jpg", "--style", style_run, "-o", photos / "a.jpg", "--overwrite")
+    assert (photos / "a.jpg").read_bytes() != original
+
+
+def test_stdin_to_stdout(style_run):
+    buffer = io.BytesIO()
+    Image.new("RGB", (24, 16), "green").save(buffer, "PNG")
+    result = CliRunner().invoke(cli, ["stylize", "-", "--style", str(style_run)], input=buffer.getvalue())
+    assert result.exit_code == 0, result.stderr
+    assert Image.open(io.BytesIO(result.stdout_bytes)).size == (24, 16)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["stylize", "nothere.jpg", "--style", "RUN"], "no such file or folder"),
+    (["stylize", "PHOTOS", "--style", "mlp.digits"], "not a style"),
+    (["stylize", "PHOTOS", "--style", "vangohg"], "unknown model"),
+    (["stylize", "PHOTOS", "--style", "RUN", "-o", "x.png"], "need an output folder"),
+    (["stylize", "-", "PHOTOS", "--style", "RUN"], "only input"),
+])
+def test_mistakes_are_one_line(style_run, photos, args, message, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    args = [str(style_run) if a == "RUN" else str(photos) if a == "PHOTOS" else a for a in args]
+    result = run(*args, ok=False)
+    assert result.exit_code == 2 and message in result.stderr and len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+def test_corrupt_and_bomb_images_are_refused(style_run, tmp_path):
+    (tmp_path / "broken.jpg").write_bytes(b"\xff\xd8\xff garbage")
+    result = run("stylize", tmp_path / "broken.jpg", "--style", style_run, ok=False)
+    assert result.exit_code == 2 and "corrupt" in result.stderr or "not an image" in result.stderr
+
+
+def test_python_api_returns_a_pil_image(style_run):
+    image = Image.new("RGB", (30, 20), "white")
+    out = artgan.stylize(image, style=str(style_run), max_size=16)
+    assert isinstance(out, Image.Image) and out.size == (16, 11)
