@@ -35,6 +35,7 @@ class Model:
     def __init__(self, ref: ModelRef, device: str = "auto", *, precision: str = "auto", untrained: bool = False) -> None:
         checkpoint = ckpt.find_checkpoint(ref.path)
         self.name = ref.name
+        self.preset = ref.preset  # None for a checkpoint given by path
         self.plugin: Plugin = ref.plugin
         self.checkpoint = checkpoint
         self.config = from_dict(self.plugin.Config, checkpoint.meta["model_config"], what=f"{ref.name} model config")

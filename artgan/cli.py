@@ -62,6 +62,17 @@ def _emit(data: Any, as_json: bool, text: str) -> None:
     click.echo(json.dumps(data, indent=2, default=str) if as_json else text)
 
 
+def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """``{"a": {"b": 1}}`` → ``{"a.b": 1}``, for one-line summaries of nested results."""
+    flat: dict[str, Any] = {}
+    for key, value in data.items():
+        if isinstance(value, dict):
+            flat.update(_flatten(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
+
+
 def _table(rows: list[list[str]], header: list[str]) -> str:
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
     lines = ["  ".join(str(c).ljust(w) for c, w in zip(row, widths)).rstrip() for row in [header, *rows]]
@@ -323,7 +334,7 @@ def evaluate(model: str, data: str | None, data_a: str | None, data_b: str | Non
     if untrained:
         loaded = loaded.untrained()
     result = {"model": loaded.name, "data": source, **artgan.evaluate(loaded, source, n=count, seed=seed)}
-    figures = ", ".join(f"{k} {v:.2f}" for k, v in result.items() if isinstance(v, float))
+    figures = ", ".join(f"{k} {v:.2f}" for k, v in _flatten(result).items() if isinstance(v, float))
     _emit(result, as_json, f"{loaded.name} vs {data} (n={result.get('n', count)}): {figures}")
 
 

@@ -87,7 +87,7 @@ def run(
     model = artgan.load(style, device=device, task="translate")
     if model.task != "translate":
         raise ArtganError(f"{model.name} is a {model.task} model, not a style; see `artgan models`")
-    tag = model.name.split(".", 1)[1] if model.checkpoint.meta.get("kind") == "export" and "." in model.name else Path(style).name
+    tag = model.preset.tag if model.preset is not None else Path(style).name
     options = {"max_size": max_size, "strength": strength, "preserve_color": preserve_color}
     metadata = {"model": model.name, "strength": strength, "preserve_color": preserve_color, "version": artgan.__version__}
     if inputs == [STDIO]:

@@ -40,3 +40,17 @@ def digits_folder(tmp_path):
     folder = tmp_path / "images"
     write_random_images(folder, count=12, size=(16, 16))
     return folder
+
+
+@pytest.fixture(scope="session")
+def tiny_style_run(tmp_path_factory):
+    """A cyclegan run of 2 steps: near-random weights, the real architecture (3 downsamplings)."""
+    import artgan
+    from artgan_cyclegan import plugin
+
+    root = tmp_path_factory.mktemp("style")
+    source = plugin.test_source(root / "data", plugin.tiny_config())
+    overrides = ["width=4", "downsamplings=3", "blocks=1", "d_width=4", "d_layers=1", "crop=24", "scale_min=24",
+                 "scale_max=32", "pool_size=2", "batch_size=1", "sample_every=0", "checkpoint_every=0"]
+    artgan.train("cyclegan", source, root / "run", steps=2, config=overrides, device="cpu", progress=False)
+    return root / "run"

@@ -87,3 +87,11 @@ def test_cli_tileable_json_mix_and_gif(model, tmp_path):
     assert Image.open(tmp_path / "a.gif").n_frames == 4  # forth and back: 3 + 1
     bad = CliRunner().invoke(cli, ["generate", "mlp.digits", "--size", "64", "-o", str(tmp_path / "x.png")])
     assert bad.exit_code == 2 and "no option(s) size" in bad.stderr
+
+
+def test_evaluation_reports_every_class_beside_baseline_and_floor(model):
+    result = artgan.evaluate(model, model.checkpoint.meta["data"], n=8, seed=0)
+    assert set(result["classes"]) == {"dots", "stripes"}
+    for figures in result["classes"].values():
+        assert set(figures) == {"model", "model_large_crops", "baseline_perlin", "real_floor"}
+        assert all(value > 0 for value in figures.values())

@@ -12,16 +12,9 @@ from artgan.cli import cli
 from artgan.images import read_metadata
 
 
-@pytest.fixture(scope="module")
-def style_run(tmp_path_factory):
-    from artgan_cyclegan import plugin
-
-    root = tmp_path_factory.mktemp("style")
-    source = plugin.test_source(root / "data", plugin.tiny_config())
-    overrides = ["width=4", "downsamplings=1", "blocks=1", "d_width=4", "d_layers=1", "crop=16", "scale_min=16",
-                 "scale_max=24", "pool_size=2", "batch_size=1", "sample_every=0", "checkpoint_every=0"]
-    artgan.train("cyclegan", source, root / "run", steps=2, config=overrides, device="cpu", progress=False)
-    return root / "run"
+@pytest.fixture
+def style_run(tiny_style_run):
+    return tiny_style_run
 
 
 @pytest.fixture

@@ -12,16 +12,8 @@ from artgan.translate import _starts, stylize_image, translate_tensor
 
 
 @pytest.fixture(scope="module")
-def tiny_style(tmp_path_factory):
-    """A cyclegan model trained for 2 steps: random-ish weights, the real architecture."""
-    from artgan_cyclegan import plugin
-
-    root = tmp_path_factory.mktemp("style")
-    source = plugin.test_source(root / "data", plugin.tiny_config())
-    overrides = ["width=4", "downsamplings=3", "blocks=1", "d_width=4", "d_layers=1", "crop=16", "scale_min=16",
-                 "scale_max=24", "pool_size=2", "batch_size=1", "sample_every=0", "checkpoint_every=0"]
-    artgan.train("cyclegan", source, root / "run", steps=2, config=overrides, device="cpu", progress=False)
-    return artgan.load(str(root / "run"), device="cpu", precision="fp32")
+def tiny_style(tiny_style_run):
+    return artgan.load(str(tiny_style_run), device="cpu", precision="fp32")
 
 
 def _picture(height, width, seed=0):

@@ -6,9 +6,14 @@ discriminators, the least-squares GAN loss, cycle consistency (λ = 10), identit
 linearly to zero over the second half of training, all as in the paper.
 
 ``Config()`` is the *light* configuration the shipped styles use, sized for CPUs: 16
-channels at full resolution, three downsamplings (the residual blocks run at 1/8 scale),
+channels at full resolution (the paper: 64), residual blocks at 1/4 scale with 64 channels,
 resize-convolution upsampling, 128-pixel crops. The paper's configuration is
 ``--variant paper``. Inference uses only ``G_AB``.
+
+Measured while choosing it (vangogh, same seed): with three downsamplings (blocks at 1/8
+scale, 128 channels, about 2 values per pixel) the cycle loss stalled near 0.58 and the
+samples lost the photo's content; with two (4 values per pixel) at equal cost per step the
+loss fell below 0.5 by step 500 and the subjects stayed recognisable.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ class CycleGANConfig:
     """Settings of the CycleGAN; the defaults are the light model the shipped styles use."""
 
     width: int = 16  # generator channels at full resolution (the paper's ngf: 64)
-    downsamplings: int = 3  # stride-2 stages of the generator (paper: 2)
+    downsamplings: int = 2  # stride-2 stages of the generator (paper: 2)
     blocks: int = 6  # residual blocks at the lowest resolution (paper: 9 at 256 px)
     upsample: Literal["resize", "transpose"] = "resize"  # resize-conv, or transposed conv (paper)
     d_width: int = 64  # discriminator channels in its first layer (paper's ndf)
@@ -64,7 +69,7 @@ class CycleGANPlugin(Plugin):
     inference_precision = "bf16"
     inference_channels_last = True
     train_defaults = {
-        "steps": 8_000,  # about an hour on two CPU cores
+        "steps": 6_000,  # about an hour on two CPU cores
         "batch_size": 1,
         "precision": "bf16",
         "channels_last": True,

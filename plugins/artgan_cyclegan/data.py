@@ -4,22 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-import numpy as np
 import torch
-import torch.nn.functional as F
-from PIL import Image
 from torch.utils.data import Dataset
 
+from artgan.crops import keep_small, random_crop
 from artgan.errors import ArtganError
 from artgan.images import read_all
-
-
-def _shrink(image: Image.Image, shorter: int) -> torch.Tensor:
-    """Downscale (never up) so the shorter side is at most ``shorter``; uint8 C×H×W."""
-    scale = shorter / min(image.size)
-    if scale < 1:
-        image = image.resize((round(image.width * scale), round(image.height * scale)), Image.LANCZOS)
-    return torch.from_numpy(np.asarray(image).copy()).permute(2, 0, 1)
 
 
 class Unpaired(Dataset):
@@ -34,8 +24,8 @@ class Unpaired(Dataset):
         if not crop <= scale_min <= scale_max:
             raise ArtganError(f"need crop ≤ scale_min ≤ scale_max, got {crop}, {scale_min}, {scale_max}")
         self.crop, self.scale_min, self.scale_max = crop, scale_min, scale_max
-        self.a = [_shrink(image, scale_max) for image in read_all(a)]
-        self.b = [_shrink(image, scale_max) for image in read_all(b)]
+        self.a = [keep_small(image, scale_max) for image in read_all(a)]
+        self.b = [keep_small(image, scale_max) for image in read_all(b)]
 
     def __len__(self) -> int:
         return max(len(self.a), len(self.b))
@@ -46,16 +36,7 @@ class Unpaired(Dataset):
 
     def _sample(self, image: torch.Tensor) -> torch.Tensor:
         shorter = int(torch.randint(self.scale_min, self.scale_max + 1, ()))
-        height, width = image.shape[-2:]
-        scale = shorter / min(height, width)
-        size = (max(self.crop, round(height * scale)), max(self.crop, round(width * scale)))
-        resized = F.interpolate(image[None].float(), size=size, mode="bilinear", antialias=True, align_corners=False)[0]
-        top = int(torch.randint(size[0] - self.crop + 1, ()))
-        left = int(torch.randint(size[1] - self.crop + 1, ()))
-        patch = resized[:, top : top + self.crop, left : left + self.crop]
-        if torch.rand(()) < 0.5:
-            patch = patch.flip(-1)
-        return patch.clamp(0, 255) / 127.5 - 1
+        return random_crop(image, self.crop, shorter / min(image.shape[-2:]))
 
 
 def unpaired(source: str | Mapping[str, str], crop: int, scale_min: int, scale_max: int) -> Unpaired:

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import torch
-import torch.nn.functional as F
-from PIL import Image
 from torch.utils.data import Dataset
 
+from artgan.crops import keep_small, random_crop
 from artgan.errors import ArtganError
 from artgan.images import IMAGE_SUFFIXES, read_all
 
@@ -33,13 +31,6 @@ def discover_classes(source: str) -> list[tuple[str, Path]]:
     return classes or [(root.name, root)]
 
 
-def _prepare(image: Image.Image, max_side: int) -> torch.Tensor:
-    scale = max_side / min(image.size)
-    if scale < 1:
-        image = image.resize((round(image.width * scale), round(image.height * scale)), Image.LANCZOS)
-    return torch.from_numpy(np.asarray(image.convert("RGB")).copy()).permute(2, 0, 1)
-
-
 class ClassTextures(Dataset):
     """Item ``i``: a random crop of a random image of class ``i mod K`` (classes balanced).
 
@@ -54,7 +45,7 @@ class ClassTextures(Dataset):
         self.crop, self.jitter = crop, jitter
         found = discover_classes(source)
         self.names = [name for name, _ in found]
-        self.images = [[_prepare(image, max_side) for image in read_all(path)] for _, path in found]
+        self.images = [[keep_small(image, max_side) for image in read_all(path)] for _, path in found]
         self.size = sum(len(group) for group in self.images)
 
     def __len__(self) -> int:
@@ -64,14 +55,5 @@ class ClassTextures(Dataset):
         label = index % len(self.names)
         group = self.images[label]
         image = group[int(torch.randint(len(group), ()))]
-        height, width = image.shape[-2:]
         factor = 1 + self.jitter * (2 * float(torch.rand(())) - 1)
-        scale = max(factor, self.crop / min(height, width))
-        size = (max(self.crop, round(height * scale)), max(self.crop, round(width * scale)))
-        resized = F.interpolate(image[None].float(), size=size, mode="bilinear", antialias=True, align_corners=False)[0]
-        top = int(torch.randint(size[0] - self.crop + 1, ()))
-        left = int(torch.randint(size[1] - self.crop + 1, ()))
-        patch = resized[:, top : top + self.crop, left : left + self.crop]
-        if torch.rand(()) < 0.5:
-            patch = patch.flip(-1)
-        return patch.clamp(0, 255) / 127.5 - 1, label
+        return random_crop(image, self.crop, max(factor, self.crop / min(image.shape[-2:]))), label
