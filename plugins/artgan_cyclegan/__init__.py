@@ -53,7 +53,7 @@ def _style(tag: str, painter: str, sha256: str) -> Preset:
         task="translate",
         path=STYLES_DIR / tag,
         sha256=sha256,
-        licence="CC0-1.0 weights; trained on public-domain paintings and photos (see the model card)",
+        licence="CC-BY-4.0; trained on public-domain paintings and on photos some of which are CC-BY (credits in the card)",
         description=f"photo → painting in the manner of {painter}",
     )
 
