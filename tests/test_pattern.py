@@ -95,3 +95,15 @@ def test_evaluation_reports_every_class_beside_baseline_and_floor(model):
     for figures in result["classes"].values():
         assert set(figures) == {"model", "model_large_crops", "baseline_perlin", "real_floor"}
         assert all(value > 0 for value in figures.values())
+
+
+@pytest.mark.parametrize("tag", [p.tag for p in plugin.presets])
+def test_shipped_presets_load_and_tile(tag):
+    model = artgan.load(f"pattern.{tag}", device="cpu")
+    assert model.labels, "a shipped pattern model names its classes"
+    tile = model.generate(2, seed=0, labels=model.labels[-1], size=64, tileable=True, output="tensor")
+    assert tile.shape == (2, 3, 64, 64) and torch.isfinite(tile).all()
+    assert seam_ratio(tile) < 1.3
+    card = (plugin.presets[[p.tag for p in plugin.presets].index(tag)].path / "MODEL_CARD.md").read_text()
+    for needed in ("artgan train pattern", "Wall time", "Hardware", "Perlin baseline", "Seams", str(model.checkpoint.meta["step"])):
+        assert needed in card, needed

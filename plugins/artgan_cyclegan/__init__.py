@@ -83,7 +83,9 @@ class CycleGANPlugin(Plugin):
     variants = {
         "paper": CycleGANConfig(width=64, downsamplings=2, blocks=9, upsample="transpose", crop=256, scale_min=286, scale_max=286),
     }
-    presets = ()
+    presets = (
+        _style("vangogh", "Vincent van Gogh", "2ecfdc5bfe3cdaf69603e71d6f441ff0cf4e12c421d3e5b4fa99b8aab29a2ee3"),
+    )
 
     def tiny_config(self) -> CycleGANConfig:
         return CycleGANConfig(width=4, downsamplings=1, blocks=1, d_width=4, d_layers=1, crop=16, scale_min=16, scale_max=24, pool_size=2)

@@ -59,7 +59,16 @@ class PatternPlugin(Plugin):
         "checkpoint_every": 500,
         "log_every": 25,
     }
-    presets = ()
+    presets = (
+        Preset(
+            tag="textures",
+            task="generate",
+            path=PRESETS_DIR / "textures",
+            sha256="c36c5f35a0086b28052dc63d5fe1edce1a0fea3301671b3e21cfb6228fdb7629",
+            licence="BSD-3-Clause (trained mostly on Freedoom textures; credit the Freedoom contributors)",
+            description="tileable textures, any size: brick, liquid, metal, paper, rock, wood",
+        ),
+    )
 
     def tiny_config(self) -> PatternConfig:
         return PatternConfig(local_channels=2, global_channels=2, embed=2, widths=(8, 8, 4), d_widths=(4, 8), crop=16, max_side=32)
