@@ -181,7 +181,9 @@ def save_checkpoint(
         if training_state is not None:
             torch.save(training_state, tmp / STATE_FILE)
         (tmp / CONFIG_FILE).write_text(json.dumps(meta, indent=2) + "\n")
+        mode = (tmp / CONFIG_FILE).stat().st_mode & 0o777  # what the umask allows; safetensors writes 0600
         for file in tmp.iterdir():
+            file.chmod(mode)
             _fsync(file)
         _replace_dir(tmp, directory)
     except BaseException:

@@ -106,6 +106,16 @@ def test_interrupted_checkpoint_write_keeps_the_previous_one(tmp_path, monkeypat
     assert not list((run / "checkpoints").glob(".tmp-*"))
 
 
+def test_checkpoint_files_get_the_permissions_the_umask_allows(tmp_path):
+    old = os.umask(0o022)
+    try:
+        folder = ckpt.save_checkpoint(tmp_path / "c", {"step": 0}, {"G": {"w": torch.zeros(2)}}, training_state={"x": 1})
+    finally:
+        os.umask(old)
+    modes = {file.name: file.stat().st_mode & 0o777 for file in folder.iterdir()}
+    assert modes == {"config.json": 0o644, "model.safetensors": 0o644, "training_state.pt": 0o644}
+
+
 def test_unreadable_image_mid_run_keeps_the_work_done(tmp_path):
     from artgan.images import write_random_images
     from lazy_plugin import plugin
