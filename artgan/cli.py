@@ -93,6 +93,8 @@ def _data_source(data: str | None, data_a: str | None, data_b: str | None) -> st
     if data_a is None or data_b is None:
         raise ArtganError("--data-a and --data-b go together")
     return {"a": data_a, "b": data_b}
+
+
 device_option = click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda, cuda:N or mps.")
 
 
@@ -335,7 +337,8 @@ def evaluate(model: str, data: str | None, data_a: str | None, data_b: str | Non
         loaded = loaded.untrained()
     result = {"model": loaded.name, "data": source, **artgan.evaluate(loaded, source, n=count, seed=seed)}
     figures = ", ".join(f"{k} {v:.2f}" for k, v in _flatten(result).items() if isinstance(v, float))
-    _emit(result, as_json, f"{loaded.name} vs {data} (n={result.get('n', count)}): {figures}")
+    against = data if data is not None else f"{data_a} → {data_b}"
+    _emit(result, as_json, f"{loaded.name} vs {against} (n={result.get('n', count)}): {figures}")
 
 
 @cli.command()

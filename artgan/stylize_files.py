@@ -109,8 +109,10 @@ def run(
             tiles = _TileProgress(progress and len(pairs) == 1)
             result = stylize_image(model, open_image(src), progress=tiles, **options)
             tiles.close()
-            if dst.suffix.lower() in (".jpg", ".jpeg") and result.mode == "RGBA":
+            if dst.suffix.lower() in (".jpg", ".jpeg") and result.mode == "RGBA":  # JPEG cannot hold alpha
                 dst = dst.with_suffix(".png")
+                if dst.exists() and not overwrite:
+                    raise ArtganError(f"{src} has transparency, so its result is a PNG, but {dst} exists; pass --overwrite or choose another -o")
             save_image(result, dst, metadata={**metadata, "source": src.name})
             records.append({"input": str(src), "output": str(dst), "width": result.width, "height": result.height,
                             "seconds": round(time.perf_counter() - started, 3)})

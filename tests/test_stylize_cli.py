@@ -55,6 +55,14 @@ def test_inputs_are_never_overwritten_unless_asked(style_run, photos):
     assert (photos / "a.jpg").read_bytes() != original
 
 
+def test_alpha_into_a_jpeg_name_becomes_a_png_but_never_replaces_one(style_run, photos, tmp_path):
+    run("stylize", photos / "b.png", "--style", style_run, "-o", tmp_path / "x.jpg")
+    assert Image.open(tmp_path / "x.png").mode == "RGBA" and not (tmp_path / "x.jpg").exists()
+    before = (tmp_path / "x.png").read_bytes()
+    result = run("stylize", photos / "b.png", "--style", style_run, "-o", tmp_path / "x.jpg", ok=False)
+    assert result.exit_code == 2 and "x.png exists" in result.stderr and (tmp_path / "x.png").read_bytes() == before
+
+
 def test_stdin_to_stdout(style_run):
     buffer = io.BytesIO()
     Image.new("RGB", (24, 16), "green").save(buffer, "PNG")

@@ -47,14 +47,14 @@ class CycleGANConfig:
     beta1: float = 0.5  # Adam β1
 
 
-def _style(tag: str, painter: str, sha256: str) -> Preset:
+def _style(tag: str, looks_like: str, sha256: str) -> Preset:
     return Preset(
         tag=tag,
         task="translate",
         path=STYLES_DIR / tag,
         sha256=sha256,
         licence="CC-BY-4.0; trained on public-domain paintings and on photos some of which are CC-BY (credits in the card)",
-        description=f"photo → painting in the manner of {painter}",
+        description=f"photo → {looks_like}",
     )
 
 
@@ -84,7 +84,7 @@ class CycleGANPlugin(Plugin):
         "paper": CycleGANConfig(width=64, downsamplings=2, blocks=9, upsample="transpose", crop=256, scale_min=286, scale_max=286),
     }
     presets = (
-        _style("vangogh", "Vincent van Gogh", "2ecfdc5bfe3cdaf69603e71d6f441ff0cf4e12c421d3e5b4fa99b8aab29a2ee3"),
+        _style("vangogh", "painting in the manner of Vincent van Gogh", "2ecfdc5bfe3cdaf69603e71d6f441ff0cf4e12c421d3e5b4fa99b8aab29a2ee3"),
     )
 
     def tiny_config(self) -> CycleGANConfig:
