@@ -118,6 +118,11 @@ def start(device: str = "auto", precision: str = "auto", channels_last: bool = F
     local_rank = int(os.environ.get("LOCAL_RANK", "0"))
     chosen = select_device(device, local_rank=local_rank)
     if world_size > 1 and not dist.is_initialized():
+        # torch._dynamo, first imported lazily by torch.optim, keeps references to the default
+        # process group when it is imported after the group exists; the group then outlives
+        # destroy_process_group() and its gloo threads can abort the process at exit
+        # ("terminate called without an active exception"). Importing it first avoids that.
+        import torch._dynamo  # noqa: F401
         backend = "nccl" if chosen.type == "cuda" else "gloo"
         if chosen.type == "cuda":
             torch.cuda.set_device(chosen)
