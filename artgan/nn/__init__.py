@@ -1,12 +1,12 @@
 """Building blocks several plugins share: recordable instance norm, residual blocks, PatchGAN,
 conditional batch norm, circular padding."""
 
-from artgan.nn.blocks import ConvNormAct, ResidualBlock, Upsample
+from artgan.nn.blocks import ConvNormAct, ReflectionPad, ResidualBlock, Upsample
 from artgan.nn.conditional import ConditionalBatchNorm, set_padding
 from artgan.nn.norm import InstanceNorm, norm_statistics
 from artgan.nn.patchgan import PatchDiscriminator
 
 __all__ = [
-    "ConditionalBatchNorm", "ConvNormAct", "InstanceNorm", "PatchDiscriminator", "ResidualBlock", "Upsample",
+    "ConditionalBatchNorm", "ConvNormAct", "InstanceNorm", "PatchDiscriminator", "ReflectionPad", "ResidualBlock", "Upsample",
     "norm_statistics", "set_padding",
 ]

@@ -14,6 +14,7 @@ import contextlib
 from collections.abc import Iterator
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 
@@ -32,15 +33,31 @@ class InstanceNorm(nn.Module):
         if self.mode == "replay":
             if self.recorded is None:
                 raise RuntimeError("InstanceNorm: nothing recorded to replay")
-            mean, var = self.recorded
-        else:
+            return self._normalise(x, *self.recorded)
+        if self.mode == "record":
             var, mean = torch.var_mean(x.float(), dim=(2, 3), keepdim=True, correction=0)
-            if self.mode == "record":
-                self.recorded = (mean, var)
-        out = (x.float() - mean) * torch.rsqrt(var + self.eps)
+            self.recorded = (mean, var)
+            return self._normalise(x, mean, var)
+        if x.shape[0] == 1:
+            # One image: instance norm is batch norm over (H, W), and the fused batch-norm
+            # kernel is several times faster than the same maths written out (bf16 and
+            # channels-last included). Batch 1 is the usual case: CycleGAN trains with it
+            # and inference runs one picture or tile at a time.
+            return F.batch_norm(x, None, None, self.weight, self.bias, True, 0.0, self.eps)
+        var, mean = torch.var_mean(x.float(), dim=(2, 3), keepdim=True, correction=0)
+        return self._normalise(x, mean, var)
+
+    def _normalise(self, x: torch.Tensor, mean: torch.Tensor, var: torch.Tensor) -> torch.Tensor:
+        """``(x - mean) / sqrt(var + eps) * weight + bias`` with given statistics."""
+        if mean.shape[0] == 1:  # one set of statistics for the batch: the fused kernel again
+            return F.batch_norm(x, mean.flatten(), var.flatten(), self.weight, self.bias, False, 0.0, self.eps)
+        scale = torch.rsqrt(var + self.eps)
         if self.weight is not None:
-            out = out * self.weight.view(1, -1, 1, 1) + self.bias.view(1, -1, 1, 1)
-        return out.to(x.dtype)
+            scale = scale * self.weight.view(1, -1, 1, 1)
+        shift = -mean * scale
+        if self.bias is not None:
+            shift = shift + self.bias.view(1, -1, 1, 1)
+        return (x.float() * scale + shift).to(x.dtype)
 
 
 @contextlib.contextmanager

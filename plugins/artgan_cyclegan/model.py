@@ -6,7 +6,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from artgan.nn import ConvNormAct, PatchDiscriminator, ResidualBlock, Upsample
+from artgan.nn import ConvNormAct, PatchDiscriminator, ReflectionPad, ResidualBlock, Upsample
 
 
 class ResnetGenerator(nn.Module):
@@ -28,7 +28,7 @@ class ResnetGenerator(nn.Module):
         for _ in range(downsamplings):
             layers.append(Upsample(channels, channels // 2, upsample))
             channels //= 2
-        layers += [nn.ReflectionPad2d(3), nn.Conv2d(channels, 3, 7), nn.Tanh()]
+        layers += [ReflectionPad(3), nn.Conv2d(channels, 3, 7), nn.Tanh()]
         self.body = nn.Sequential(*layers)
         self.multiple = 2**downsamplings
 
