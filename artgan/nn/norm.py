@@ -38,7 +38,7 @@ class InstanceNorm(nn.Module):
             var, mean = torch.var_mean(x.float(), dim=(2, 3), keepdim=True, correction=0)
             self.recorded = (mean, var)
             return self._normalise(x, mean, var)
-        if x.shape[0] == 1:
+        if x.shape[0] == 1 and x.shape[2] * x.shape[3] > 1:  # (batch norm refuses a single value)
             # One image: instance norm is batch norm over (H, W), and the fused batch-norm
             # kernel is several times faster than the same maths written out (bf16 and
             # channels-last included). Batch 1 is the usual case: CycleGAN trains with it
