@@ -87,6 +87,7 @@ class CycleGANPlugin(Plugin):
         _style("vangogh", "painting in the manner of Vincent van Gogh", "2ecfdc5bfe3cdaf69603e71d6f441ff0cf4e12c421d3e5b4fa99b8aab29a2ee3"),
         _style("monet", "painting in the manner of Claude Monet", "3c642e19d228db895e03ef7ff1adc4afb167506f510c2549706a65115caad81c"),
         _style("ukiyoe", "ukiyo-e woodblock print in the manner of Hokusai and Hiroshige", "8b89b7180224b5885f72601867bcc0af5a25db4875546e44dd3ca1fe653730a5"),
+        _style("cezanne", "painting in the manner of Paul Cézanne", "9aa31298495f2e32dfd7d4bf33d4192c047462c5259ba7da407fd5470f40390c"),
     )
 
     def tiny_config(self) -> CycleGANConfig:

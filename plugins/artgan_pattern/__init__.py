@@ -68,6 +68,14 @@ class PatternPlugin(Plugin):
             licence="BSD-3-Clause (trained mostly on Freedoom textures; credit the Freedoom contributors)",
             description="tileable textures, any size: brick, liquid, metal, paper, rock, wood",
         ),
+        Preset(
+            tag="canvas",
+            task="generate",
+            path=PRESETS_DIR / "canvas",
+            sha256="f38365341d4d761fafbaa75c1568f65df2822cb33c91631626fdbb1c534d14b4",
+            licence="CC0-1.0 (trained on public-domain paintings)",
+            description="abstract canvases, any size, in the manner of cezanne, monet, ukiyoe, vangogh",
+        ),
     )
 
     def tiny_config(self) -> PatternConfig:
