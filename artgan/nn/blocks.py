@@ -12,8 +12,9 @@ class ReflectionPad(nn.ReflectionPad2d):
     """``nn.ReflectionPad2d`` that pads in its input's dtype.
 
     CPU autocast lists reflection padding as a float32 op: under bf16 autocast every pad
-    would copy its input to float32 and the next convolution would copy it back, which cost
-    about a third of a stylize pass. Padding only moves values, so any dtype is exact.
+    would copy its input to float32 and the next convolution would copy it back; in a profiled
+    stylize pass that took longer than the convolutions. Padding only moves values, so any
+    dtype is exact.
     """
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
