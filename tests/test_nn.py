@@ -4,7 +4,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from artgan.nn import InstanceNorm, ReflectionPad, norm_statistics
+from artgan.nn import InstanceNorm, ReflectionPad, Upsample, norm_statistics
 
 
 @pytest.mark.parametrize("batch", [1, 3])
@@ -40,3 +40,17 @@ def test_reflection_pad_keeps_bf16_under_autocast():
         out = ReflectionPad(2)(x)
     assert out.dtype == torch.bfloat16
     torch.testing.assert_close(out, F.pad(x.float(), (2, 2, 2, 2), mode="reflect").bfloat16())
+
+
+@pytest.mark.parametrize("height, width", [(5, 7), (1, 3), (8, 8)])
+def test_resize_upsampling_equals_upsample_pad_convolve(height, width):
+    torch.manual_seed(0)
+    block = Upsample(3, 4, "resize")
+    x = torch.randn(2, 3, height, width)
+    unit = block[1]
+    expected = F.conv2d(F.pad(F.interpolate(x, scale_factor=2, mode="nearest"), (1, 1, 1, 1), mode="reflect"), unit[1].weight)
+    expected = unit[3](unit[2](expected))
+    torch.testing.assert_close(block(x), expected, atol=1e-5, rtol=1e-5)
+    # and it trains the same 3×3 weight
+    grad = torch.autograd.grad(block(x).square().sum(), unit[1].weight)[0]
+    torch.testing.assert_close(grad, torch.autograd.grad(expected.square().sum(), unit[1].weight)[0], atol=1e-4, rtol=1e-4)
