@@ -76,7 +76,9 @@ class Upsample(nn.Sequential):
         unit = self[1]  # ConvNormAct: reflection pad, 3×3 conv, norm, [ReLU]
         with torch.autocast(x.device.type, enabled=False):  # (autocast would pad in float32)
             padded = F.pad(x, (1, 1, 1, 1), mode="replicate")
-        y = F.pixel_shuffle(F.conv2d(padded, _subpixel_kernel(unit[1].weight)), 2)
+        conv = unit[1]
+        bias = conv.bias.repeat_interleave(4) if conv.bias is not None else None
+        y = F.pixel_shuffle(F.conv2d(padded, _subpixel_kernel(conv.weight), bias), 2)
         for layer in list(unit)[2:]:
             y = layer(y)
         return y
