@@ -226,7 +226,7 @@ def _parse_mix(text: str) -> dict[str, float]:
 
 @cli.command()
 @click.argument("model")
-@click.option("-n", "count", default=16, show_default=True, type=click.IntRange(min=1), help="How many images.")
+@click.option("-n", "count", default=1, show_default=True, type=click.IntRange(min=1), help="How many images (more than one: a grid, or one file each in a folder).")
 @click.option("--seed", type=int, help="Seed for reproducible output (default: random, reported).")
 @click.option("--label", help="Class name or index, for conditional models.")
 @click.option("--mix", help="Blend classes, e.g. wood:0.5,stone:0.5 (conditional models).")
