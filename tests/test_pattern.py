@@ -107,3 +107,12 @@ def test_shipped_presets_load_and_tile(tag):
     card = (plugin.presets[[p.tag for p in plugin.presets].index(tag)].path / "MODEL_CARD.md").read_text()
     for needed in ("artgan train pattern", "Wall time", "Hardware", "Perlin baseline", "Seams", str(model.checkpoint.meta["step"])):
         assert needed in card, needed
+
+
+def test_the_readme_texture_command_writes_one_tileable_image(tmp_path):
+    target = tmp_path / "wood.png"
+    result = CliRunner().invoke(cli, ["generate", "pattern.textures", "--label", "wood", "--size", "64", "--tileable",
+                                      "--seed", "0", "-o", str(target), "--json", "--device", "cpu"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["count"] == 1
+    assert Image.open(target).size == (64, 64), "one texture, not a grid of different ones (which would not tile)"
