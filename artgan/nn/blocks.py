@@ -9,18 +9,23 @@ from torch import nn
 from artgan.nn.norm import InstanceNorm
 
 
-class ReflectionPad(nn.ReflectionPad2d):
-    """``nn.ReflectionPad2d`` that pads in its input's dtype.
+def pad_in_dtype(x: torch.Tensor, padding: tuple[int, ...], mode: str) -> torch.Tensor:
+    """``F.pad`` that keeps its input's dtype under autocast.
 
-    CPU autocast lists reflection padding as a float32 op: under bf16 autocast every pad
-    would copy its input to float32 and the next convolution would copy it back; in a profiled
-    stylize pass that took longer than the convolutions. Padding only moves values, so any
-    dtype is exact.
+    CPU autocast lists reflection and replication padding as float32 ops: under bf16
+    autocast every pad would copy its input to float32 and the next convolution would copy
+    it back; in a profiled stylize pass that took longer than the convolutions. Padding only
+    moves values, so any dtype is exact.
     """
+    with torch.autocast(x.device.type, enabled=False):
+        return F.pad(x, padding, mode=mode)
+
+
+class ReflectionPad(nn.ReflectionPad2d):
+    """``nn.ReflectionPad2d`` that pads in its input's dtype (see :func:`pad_in_dtype`)."""
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        with torch.autocast(x.device.type, enabled=False):
-            return super().forward(x)
+        return pad_in_dtype(x, self.padding, "reflect")
 
 
 class ConvNormAct(nn.Sequential):
@@ -74,8 +79,7 @@ class Upsample(nn.Sequential):
         if self.kind != "resize":
             return super().forward(x)
         unit = self[1]  # ConvNormAct: reflection pad, 3×3 conv, norm, [ReLU]
-        with torch.autocast(x.device.type, enabled=False):  # (autocast would pad in float32)
-            padded = F.pad(x, (1, 1, 1, 1), mode="replicate")
+        padded = pad_in_dtype(x, (1, 1, 1, 1), "replicate")
         conv = unit[1]
         bias = conv.bias.repeat_interleave(4) if conv.bias is not None else None
         y = F.pixel_shuffle(F.conv2d(padded, _subpixel_kernel(conv.weight), bias), 2)

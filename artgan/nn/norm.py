@@ -34,17 +34,16 @@ class InstanceNorm(nn.Module):
             if self.recorded is None:
                 raise RuntimeError("InstanceNorm: nothing recorded to replay")
             return self._normalise(x, *self.recorded)
-        if self.mode == "record":
-            var, mean = torch.var_mean(x.float(), dim=(2, 3), keepdim=True, correction=0)
-            self.recorded = (mean, var)
-            return self._normalise(x, mean, var)
-        if x.shape[0] == 1 and x.shape[2] * x.shape[3] > 1:  # (batch norm refuses a single value)
+        if self.mode == "normal" and x.shape[0] == 1 and x.shape[2] * x.shape[3] > 1:
             # One image: instance norm is batch norm over (H, W), and the fused batch-norm
             # kernel is several times faster than the same maths written out (bf16 and
             # channels-last included). Batch 1 is the usual case: CycleGAN trains with it
-            # and inference runs one picture or tile at a time.
+            # and inference runs one picture or tile at a time. (Batch norm refuses a
+            # single value per channel, so 1×1 maps take the general path.)
             return F.batch_norm(x, None, None, self.weight, self.bias, True, 0.0, self.eps)
         var, mean = torch.var_mean(x.float(), dim=(2, 3), keepdim=True, correction=0)
+        if self.mode == "record":
+            self.recorded = (mean, var)
         return self._normalise(x, mean, var)
 
     def _normalise(self, x: torch.Tensor, mean: torch.Tensor, var: torch.Tensor) -> torch.Tensor:
