@@ -7,12 +7,11 @@ from __future__ import annotations
 
 from typing import Any
 
-__version__ = "0.1.0"
+from artgan._version import __version__
+from artgan.errors import ArtganError
 
-_API = {"load", "train", "evaluate", "stylize", "list_models", "versions", "Model"}
+_API = {"load", "run", "write", "to_pil", "train", "evaluate", "list_models", "versions", "Model"}
 __all__ = ["__version__", "ArtganError", *sorted(_API)]
-
-from artgan.errors import ArtganError  # noqa: E402  (cheap, and users catch it)
 
 
 def __getattr__(name: str) -> Any:

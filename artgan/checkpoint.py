@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from artgan.errors import ArtganError
-from artgan.images import write_bytes_atomic
+from artgan.files import write_bytes_atomic
 
 if TYPE_CHECKING:
     import torch

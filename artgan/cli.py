@@ -1,20 +1,28 @@
 """The ``artgan`` command line: parse, delegate to the API, print. Nothing else.
 
-Every command takes ``--json`` for machine-readable output on stdout. A mistake the user
-can fix is one line on stderr (``artgan: error: ...``) and exit code 2, never a traceback.
+Core commands are declared here; plugins add their own (``Plugin.commands()``), mounted
+beside them. ``artgan generate`` and ``artgan run MODEL VERB`` run any verb of any plugin:
+the verb's options become flags of their own (``--size 1024``, ``--tileable``) and can also
+be set as ``-p key=value``. Every command takes ``--json`` for machine-readable output on
+stdout. A mistake the user can fix is one line on stderr (``artgan: error: ...``) and exit
+code 2, never a traceback. Plugin commands may use :func:`run_verb` and the options below.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import logging
+import re
 import sys
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import click
 
-import artgan
+from artgan._version import __version__
 from artgan.errors import ArtganError
 
 log = logging.getLogger("artgan")
@@ -31,7 +39,13 @@ class _TqdmHandler(logging.Handler):
 
 
 class _Group(click.Group):
-    """Turns every user error into one stderr line and exit code 2."""
+    """The core's commands and the plugins'; turns every user error into one stderr line and exit code 2."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *plugin_commands().commands})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        return super().get_command(ctx, name) or plugin_commands().commands.get(name)
 
     def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
              standalone_mode: bool = True, **extra: Any) -> Any:
@@ -58,7 +72,8 @@ def _fail(message: str, code: int = 2) -> None:
     sys.exit(code)
 
 
-def _emit(data: Any, as_json: bool, text: str) -> None:
+def emit(data: Any, as_json: bool, text: str) -> None:
+    """Print ``data`` as JSON with ``--json``, else ``text``."""
     click.echo(json.dumps(data, indent=2, default=str) if as_json else text)
 
 
@@ -80,26 +95,35 @@ def _table(rows: list[list[str]], header: list[str]) -> str:
 
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON on stdout.")
-data_a_option = click.option("--data-a", help="First collection, for plugins that learn from two (e.g. photos).")
-data_b_option = click.option("--data-b", help="Second collection (e.g. paintings).")
+device_option = click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda, cuda:N or mps.")
+overwrite_option = click.option("--overwrite", is_flag=True, help="Replace existing output files (and inputs, if -o names one).")
+_EXTRA = {"ignore_unknown_options": True, "allow_extra_args": True}
+_DATA_HELP = ("Named collections, for plugins that learn from several: --data-NAME PATH, e.g. "
+              "--data-a photos/ --data-b paintings/.")
 
 
-def _data_source(data: str | None, data_a: str | None, data_b: str | None) -> str | dict[str, str] | None:
-    """``--data X``, or ``--data-a X --data-b Y`` as ``{"a": X, "b": Y}``."""
-    if data_a is None and data_b is None:
+def _data_source(data: str | None, extra: list[str]) -> str | dict[str, str] | None:
+    """``--data X``, or ``--data-NAME X`` pairs as ``{NAME: X}``; anything else is refused."""
+    named: dict[str, str] = {}
+    items = list(extra)
+    while items:
+        item = items.pop(0)
+        match = re.fullmatch(r"--data-([a-z0-9_]+)(?:=(.*))?", item)
+        if not match:
+            raise ArtganError(f"no such option: {item}")
+        value = match.group(2) if match.group(2) is not None else (items.pop(0) if items else None)
+        if value is None:
+            raise ArtganError(f"{item} needs a folder or list of images")
+        named[match.group(1)] = value
+    if not named:
         return data
     if data is not None:
-        raise ArtganError("give either --data or --data-a/--data-b, not both")
-    if data_a is None or data_b is None:
-        raise ArtganError("--data-a and --data-b go together")
-    return {"a": data_a, "b": data_b}
-
-
-device_option = click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda, cuda:N or mps.")
+        raise ArtganError("give either --data or named --data-NAME collections, not both")
+    return named
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(artgan.__version__, prog_name="artgan")
+@click.version_option(__version__, prog_name="artgan")
 def cli() -> None:
     """GANs for art: generate, train and evaluate models from plugins."""
     if not log.handlers:
@@ -108,50 +132,100 @@ def cli() -> None:
         log.propagate = False
 
 
+# --------------------------------------------------------------------------- plugin commands
+@dataclass
+class PluginCommands:
+    """The commands plugins add: by name, which plugin added each, and why any are missing."""
+
+    commands: dict[str, click.Command] = field(default_factory=dict)
+    owners: dict[str, str] = field(default_factory=dict)
+    problems: dict[str, str] = field(default_factory=dict)
+
+
+_COMMANDS: PluginCommands | None = None
+
+
+def plugin_commands() -> PluginCommands:
+    """Collect every working plugin's commands once; a plugin whose commands fail keeps its verbs."""
+    global _COMMANDS
+    if _COMMANDS is not None:
+        return _COMMANDS
+    from artgan.registry import discover
+
+    found = PluginCommands()
+    for name, record in discover().items():
+        if not record.ok:
+            continue
+        try:
+            commands = list(record.plugin.commands())
+        except Exception as exc:  # a broken plugin loses its commands, nothing else
+            found.problems[name] = f"its commands failed to load: {type(exc).__name__}: {exc}"
+            continue
+        for command in commands:
+            if not isinstance(command, click.Command) or not command.name:
+                found.problems[name] = f"commands() returned {command!r}, not a named click command"
+            elif command.name in cli.commands or command.name in found.commands:
+                found.problems[name] = f"its command {command.name!r} is already taken; rename it"
+            else:
+                found.commands[command.name] = command
+                found.owners[command.name] = name
+    _COMMANDS = found
+    return found
+
+
+# --------------------------------------------------------------------------- listing
 @cli.command()
 @json_option
 def plugins(as_json: bool) -> None:
-    """List installed plugins, and why any is broken."""
+    """List installed plugins: verbs, formats, commands, and why any is broken."""
     from artgan.registry import discover
 
-    records = discover()
-    data = [
-        {
-            "name": r.name,
-            "status": "ok" if r.ok else "broken",
-            "package": r.distribution,
-            "version": r.version,
-            "task": r.plugin.task if r.ok else None,
-            "presets": [p.tag for p in r.plugin.presets] if r.ok else [],
-            "variants": list(r.plugin.variants) if r.ok else [],
-            "error": r.error,
-        }
-        for r in records.values()
-    ]
+    mounted = plugin_commands()
+    data = []
+    for record in discover().values():
+        plugin = record.plugin
+        data.append({
+            "name": record.name,
+            "status": "ok" if record.ok else "broken",
+            "package": record.distribution,
+            "version": record.version,
+            "verbs": [v.name for v in plugin.verbs] if plugin else [],
+            "writes": sorted({s or "folder" for w in plugin.writers for s in w.suffixes}) if plugin else [],
+            "commands": sorted(n for n, owner in mounted.owners.items() if owner == record.name),
+            "roles": list(plugin.roles) if plugin else [],
+            "presets": [p.tag for p in plugin.presets] if plugin else [],
+            "variants": list(plugin.variants) if plugin else [],
+            "error": record.error or mounted.problems.get(record.name),
+        })
     rows = [[d["name"], d["status"], f"{d['package'] or '?'} {d['version'] or ''}".strip(),
-             d["task"] or "-", ", ".join(d["presets"]) or "-", ", ".join(d["variants"]) or "-"] for d in data]
-    text = _table(rows, ["NAME", "STATUS", "PACKAGE", "TASK", "PRESETS", "VARIANTS"]) if rows else "no plugins installed"
-    broken = [f"  {d['name']}: {d['error']}" for d in data if d["error"]]
-    if broken:
-        text += "\n\nbroken plugins:\n" + "\n".join(broken)
-    _emit(data, as_json, text)
+             ", ".join(d["verbs"]) or "-", ", ".join(d["writes"] + d["commands"]) or "-",
+             ", ".join(d["presets"]) or "-", ", ".join(d["variants"]) or "-"] for d in data]
+    text = _table(rows, ["NAME", "STATUS", "PACKAGE", "VERBS", "FORMATS/COMMANDS", "PRESETS", "VARIANTS"]) if rows else "no plugins installed"
+    problems = [f"  {d['name']}: {d['error']}" for d in data if d["error"]]
+    if problems:
+        text += "\n\nproblems:\n" + "\n".join(problems)
+    emit(data, as_json, text)
 
 
 @cli.command()
 @json_option
 def models(as_json: bool) -> None:
     """List the pretrained models the installed plugins ship."""
-    rows = artgan.list_models()
+    from artgan.api import list_models
+
+    rows = list_models()
     table = [[m["name"], m["task"], f"{m['size_bytes'] / 1e6:.1f} MB" if m["size_bytes"] else "remote",
               m["licence"], m["description"]] for m in rows]
-    _emit(rows, as_json, _table(table, ["NAME", "TASK", "SIZE", "LICENCE", "DESCRIPTION"]) if rows else "no models installed")
+    emit(rows, as_json, _table(table, ["NAME", "TASK", "SIZE", "LICENCE", "DESCRIPTION"]) if rows else "no models installed")
 
 
 @cli.command()
 @json_option
 def info(as_json: bool) -> None:
     """Show versions, devices, the cache folder and plugins."""
-    data = artgan.versions()
+    from artgan.api import versions
+
+    data = versions()
     devices = ", ".join(
         d["type"] + (f":{d['index']} ({d['name']})" if "index" in d else f" ({d['threads']} threads)" if "threads" in d else "")
         for d in data["devices"]
@@ -165,14 +239,14 @@ def info(as_json: bool) -> None:
         f"cache     {data['cache_dir']}",
         "plugins   " + ", ".join(f"{n} {v}" for n, v in data["plugins"].items()),
     ]
-    _emit(data, as_json, "\n".join(lines))
+    emit(data, as_json, "\n".join(lines))
 
 
-@cli.command()
+# --------------------------------------------------------------------------- training
+@cli.command(context_settings=_EXTRA)
 @click.argument("plugin", required=False)
-@click.option("--data", help="Training data: a folder, a .txt list of images, or a built-in name such as builtin:digits.")
-@data_a_option
-@data_b_option
+@click.option("--data", help="Training data: a folder, a .txt list of images, or a built-in name (builtin:NAME) a plugin offers. "
+              + _DATA_HELP)
 @click.option("--steps", type=click.IntRange(min=1), help="Total steps of the run (a resumed run keeps counting).")
 @click.option("--out", "-o", required=True, type=click.Path(file_okay=False), help="Run folder: checkpoints, samples, stats.jsonl.")
 @click.option("-c", "--config", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a model or train setting; repeatable.")
@@ -181,164 +255,280 @@ def info(as_json: bool) -> None:
 @device_option
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @json_option
-def train(plugin: str | None, data: str | None, data_a: str | None, data_b: str | None, steps: int | None, out: str,
+@click.pass_context
+def train(ctx: click.Context, plugin: str | None, data: str | None, steps: int | None, out: str,
           overrides: tuple[str, ...], variant: str | None, resume: bool, device: str, quiet: bool, as_json: bool) -> None:
     """Train PLUGIN's model on --data into the run folder --out (Ctrl-C saves and stops)."""
+    import artgan.api as api
     from artgan.checkpoint import find_checkpoint
 
-    final = artgan.train(plugin, _data_source(data, data_a, data_b), out, steps=steps, config=list(overrides),
-                         variant=variant, resume=resume, device=device, progress=not quiet)
+    final = api.train(plugin, _data_source(data, ctx.args), out, steps=steps, config=list(overrides),
+                      variant=variant, resume=resume, device=device, progress=not quiet)
     meta = find_checkpoint(final).meta
     finished = meta["step"] >= meta["train_config"]["steps"]
-    data_out = {"checkpoint": str(final), "step": meta["step"], "plugin": meta["plugin"],
-                "wall_time_s": meta["wall_time_s"], "finished": finished}
-    _emit(data_out, as_json, f"checkpoint {final} (step {meta['step']})")
+    if _is_main_process():
+        data_out = {"checkpoint": str(final), "step": meta["step"], "plugin": meta["plugin"],
+                    "wall_time_s": meta["wall_time_s"], "finished": finished}
+        emit(data_out, as_json, f"checkpoint {final} (step {meta['step']})")
     if not finished:  # stopped by Ctrl-C or SIGTERM: work saved, but the run is not done
         sys.exit(130)
 
 
-def _parse_size(text: str | None) -> int | tuple[int, int] | None:
-    """``1024`` or ``1920x1080`` (width × height)."""
-    if text is None:
-        return None
-    try:
-        parts = [int(p) for p in text.lower().replace("×", "x").split("x")]
-    except ValueError:
-        parts = []
-    if len(parts) == 1:
-        return parts[0]
-    if len(parts) == 2:
-        return parts[0], parts[1]
-    raise ArtganError(f"--size {text}: give pixels as 1024 or WIDTHxHEIGHT")
+def _is_main_process() -> bool:
+    import os
+
+    return os.environ.get("RANK", "0") == "0"
 
 
-def _parse_mix(text: str) -> dict[str, float]:
-    """``wood:0.5,stone:0.5`` → ``{"wood": 0.5, "stone": 0.5}``."""
-    mix = {}
-    for part in text.split(","):
-        name, sep, weight = part.strip().rpartition(":")
-        try:
-            mix[name if sep else weight] = float(weight) if sep else 1.0
-        except ValueError:
-            raise ArtganError(f"--mix {text}: write classes with weights, e.g. wood:0.5,stone:0.5") from None
-    return mix
+# --------------------------------------------------------------------------- running verbs
+def _verb_params(verb: Any, *, inputs: bool) -> list[click.Parameter]:
+    """Click parameters for a verb: the core's (-o, --seed, ...) and one flag per option field."""
+    from artgan.config import option_table
+
+    params: list[click.Parameter] = []
+    if inputs:
+        params.append(click.Argument(["inputs"], nargs=-1, required=True))
+    params += [
+        click.Option(["-o", "--out"], required=verb.takes != "image", type=click.Path(),
+                     help="Output file or folder; its suffix picks the format (see `artgan plugins`)."),
+        click.Option(["--seed"], type=int, help="Seed for reproducible output (default: random, reported)."),
+        click.Option(["-p", "--param", "params"], multiple=True, metavar="KEY=VALUE", help="Set any option of the verb; repeatable."),
+        click.Option(["--columns"], type=click.IntRange(min=1), help="Grid columns when several images go into one file."),
+        click.Option(["--overwrite"], is_flag=True, help="Replace existing output files."),
+        click.Option(["--device"], default="auto", show_default=True, help="auto, cpu, cuda, cuda:N or mps."),
+        click.Option(["--json", "as_json"], is_flag=True, help="Print machine-readable JSON on stdout."),
+    ]
+    taken = {name for p in params for name in p.opts}
+    for row in option_table(verb.Options):
+        name = row["name"]
+        flags = [f"-{name}" if len(name) == 1 else f"--{name.replace('_', '-')}"] + ([row["flag"]] if row["flag"] else [])
+        flags = [f for f in dict.fromkeys(flags) if f not in taken]
+        if not flags:
+            continue  # only -p can set an option whose name the core uses
+        decls = [*flags, f"opt_{name}"]
+        if row["is_flag"]:
+            params.append(click.Option(decls, is_flag=True, flag_value="true", default=None, help=row["help"]))
+        else:
+            default = f"  [default: {row['default']}]" if row["default"] not in (None, False) else ""
+            params.append(click.Option(decls, default=None, metavar=row["metavar"], help=row["help"] + default))
+    return params
 
 
-@cli.command()
-@click.argument("model")
-@click.option("-n", "count", default=1, show_default=True, type=click.IntRange(min=1), help="How many images (more than one: a grid, or one file each in a folder).")
-@click.option("--seed", type=int, help="Seed for reproducible output (default: random, reported).")
-@click.option("--label", help="Class name or index, for conditional models.")
-@click.option("--mix", help="Blend classes, e.g. wood:0.5,stone:0.5 (conditional models).")
-@click.option("--size", "size_text", help="Output size in pixels, 1024 or WIDTHxHEIGHT (models that take any size).")
-@click.option("--tileable", is_flag=True, help="Make images that wrap around seamlessly (models that can).")
-@click.option("--interpolate", "seed_b", type=int, help="Slide from --seed to this seed: a strip (.png), a .gif, or frames.")
-@click.option("--frames", default=8, show_default=True, type=click.IntRange(min=2), help="Frames of --interpolate.")
-@click.option("-o", "--out", required=True, type=click.Path(), help="An image file (one grid), a .gif, or a folder (one file each).")
-@click.option("--columns", type=click.IntRange(min=1), help="Grid columns (default: nearly square).")
-@click.option("--overwrite", is_flag=True, help="Replace existing output files.")
-@device_option
-@json_option
-def generate(model: str, count: int, seed: int | None, label: str | None, mix: str | None, size_text: str | None,
-             tileable: bool, seed_b: int | None, frames: int, out: str, columns: int | None, overwrite: bool,
-             device: str, as_json: bool) -> None:
-    """Generate images with MODEL (a name such as mlp.digits, or a checkpoint folder)."""
-    from artgan.images import IMAGE_SUFFIXES, make_grid, save_animation, save_image, to_pil
-    from artgan.metrics.seams import seam_ratio
-
-    if label is not None and mix is not None:
-        raise ArtganError("give --label or --mix, not both")
-    options: dict[str, Any] = {}
-    if size_text is not None:
-        options["size"] = _parse_size(size_text)
-    if tileable:
-        options["tileable"] = True
-    labels = _parse_mix(mix) if mix is not None else label
-    target = Path(out)
-    animated = target.suffix.lower() == ".gif"
-    if animated and seed_b is None:
-        raise ArtganError("a .gif output is for --interpolate; write a .png for a grid")
-    as_grid = target.suffix.lower() in IMAGE_SUFFIXES
-    total = frames if seed_b is not None else count
-    paths = [target] if as_grid or animated else [target / f"{i:04d}.png" for i in range(total)]
-    existing = [p for p in paths if p.exists()]
-    if existing and not overwrite:
-        raise ArtganError(f"{existing[0]} exists; pass --overwrite to replace it or choose another -o")
-    loaded = artgan.load(model, device=device, task="generate")
-    if seed_b is not None:
-        if seed is None:
-            raise ArtganError("--interpolate needs a --seed to start from")
-        images = loaded.interpolate(seed, seed_b, frames, labels=labels, output="tensor", **options)
-        columns = columns or frames
-    else:
-        images = loaded.generate(count, seed=seed, labels=labels, output="tensor", **options)
-    metadata = {"model": loaded.name, "seed": loaded.last_seed, "version": artgan.__version__, **options}
-    if labels is not None:
-        metadata["label"] = mix or label
-    if seed_b is not None:
-        metadata["interpolate_to"] = seed_b
-    if animated:
-        save_animation([to_pil(image) for image in images], target, metadata=metadata)
-    elif as_grid:
-        save_image(make_grid(images, columns, padding=0 if tileable else 2), target, metadata={**metadata, "count": len(images)})
-    else:
-        for index, (image, path) in enumerate(zip(images, paths)):
-            save_image(image, path, metadata={**metadata, "index": index})
-    data = {"model": loaded.name, "seed": loaded.last_seed, "count": len(images), "size": list(images.shape[-2:][::-1]),
-            "files": [str(p) for p in paths]}
-    if tileable:
-        data["seam"] = seam_ratio(images)
-    summary = f"wrote {target if as_grid or animated else f'{len(images)} images to {target}'} (seed {loaded.last_seed})"
-    _emit(data, as_json, summary + (f"; seam figure {data['seam']:.2f} (1 = seamless)" if tileable else ""))
+def _texts(values: dict[str, Any]) -> dict[str, str]:
+    """The verb options given on the command line, as ``name: text``."""
+    texts = {key.removeprefix("opt_"): value for key, value in values.items() if key.startswith("opt_") and value is not None}
+    for item in values.get("params", ()):
+        key, sep, text = item.partition("=")
+        if not sep or not key.strip():
+            raise ArtganError(f"-p {item!r}: write verb options as key=value, e.g. -p size=512")
+        name = key.strip().replace("-", "_")
+        if name in texts:
+            raise ArtganError(f"option {name!r} is given twice")
+        texts[name] = text
+    return texts
 
 
-@cli.command()
-@click.argument("inputs", nargs=-1, required=True)
-@click.option("--style", "-s", required=True, help="A style name (see `artgan models`) or a run/checkpoint folder.")
-@click.option("-o", "--out", type=click.Path(), help="Output file (one input) or folder; default: beside each input.")
-@click.option("--max-size", type=click.IntRange(min=8), help="Shrink inputs so the longer side is at most this many pixels.")
-@click.option("--strength", default=1.0, show_default=True, type=click.FloatRange(0, 1), help="Blend with the original: 0 = unchanged, 1 = fully styled.")
-@click.option("--preserve-color", is_flag=True, help="Keep the photo's colours; take the style's light and texture.")
-@click.option("--overwrite", is_flag=True, help="Replace existing output files (and inputs, if -o names one).")
-@device_option
-@json_option
-def stylize(inputs: tuple[str, ...], style: str, out: str | None, max_size: int | None, strength: float,
-            preserve_color: bool, overwrite: bool, device: str, as_json: bool) -> None:
-    """Repaint INPUTS (files, folders, or - for stdin → stdout) in a painter's style."""
-    from artgan import stylize_files
-
-    results = stylize_files.run(list(inputs), style=style, out=out, max_size=max_size, strength=strength,
-                              preserve_color=preserve_color, overwrite=overwrite, device=device,
-                              progress=not as_json)
-    if results is None:  # the picture went to stdout
+def _run_from_args(model_name: str | None, verb_name: str, args: list[str], *, inputs: bool) -> None:
+    """Load ``model_name``, then parse ``args`` against its verb's own options and run it."""
+    if model_name in (None, "-h", "--help"):
+        click.echo(click.get_current_context().get_help())
         return
-    lines = [f"{r['input']} → {r['output']} ({r['width']}×{r['height']}, {r['seconds']:.2f} s)" for r in results]
-    _emit(results, as_json, "\n".join(lines))
+    from artgan.api import load
+    from artgan.registry import resolve_model
+
+    ref = resolve_model(model_name, verb=verb_name)
+    specs = {v.name: v for v in ref.plugin.verbs}
+    if verb_name not in specs:
+        raise ArtganError(f"{ref.name} cannot {verb_name!r}; it can: {', '.join(specs)} (use `artgan run {model_name} VERB`)")
+    verb = specs[verb_name]
+
+    def callback(**values: Any) -> None:
+        from artgan.writers import check_target
+
+        texts = _texts(values)
+        if verb.takes == "nothing":
+            check_target(values["out"], verb.output, ref.plugin.writers, overwrite=values["overwrite"])
+        model = load(model_name, values["device"], verb=verb_name)
+        run_verb(model, verb_name, list(values.get("inputs", ())), out=values["out"], texts=texts, seed=values["seed"],
+                 columns=values["columns"], overwrite=values["overwrite"], as_json=values["as_json"])
+
+    command = click.Command(f"{verb_name}", params=_verb_params(verb, inputs=inputs and verb.takes != "nothing"),
+                            callback=callback, help=f"{verb.help}\n\nOptions of {ref.name}'s {verb_name!r} and artgan's.",
+                            context_settings={"help_option_names": ["-h", "--help"]})
+    prog = f"artgan {verb_name} {model_name}" if verb_name == "generate" else f"artgan run {model_name} {verb_name}"
+    try:
+        command.main(args, prog_name=prog, standalone_mode=False)
+    except click.NoSuchOption as exc:
+        offered = ", ".join(o for p in command.params if isinstance(p, click.Option) and p.name.startswith("opt_") for o in p.opts[:1])
+        raise ArtganError(f"{ref.name}'s {verb_name!r} has no option {exc.option_name} (its options: {offered or 'none'}; "
+                          f"see `{prog} --help`)") from None
 
 
-@cli.command(name="eval")
+@cli.command(context_settings={**_EXTRA, "help_option_names": []})
+@click.argument("model", required=False)
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def generate(model: str | None, args: tuple[str, ...]) -> None:
+    """Generate with MODEL (a name such as plugin.tag, or a run folder); `artgan generate MODEL --help`
+    lists the model's own options."""
+    _run_from_args(model, "generate", list(args), inputs=False)
+
+
+@cli.command(name="run", context_settings={**_EXTRA, "help_option_names": []})
+@click.argument("model", required=False)
+@click.argument("verb", required=False)
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def run_command(model: str | None, verb: str | None, args: tuple[str, ...]) -> None:
+    """Run any VERB of MODEL (see `artgan plugins`); `artgan run MODEL VERB --help` lists its options."""
+    if model not in (None, "-h", "--help") and (verb is None or verb.startswith("-")):
+        from artgan.registry import resolve_model
+
+        ref = resolve_model(model)
+        raise ArtganError(f"say what {ref.name} should do: artgan run {model} VERB (verbs: {', '.join(v.name for v in ref.plugin.verbs)})")
+    _run_from_args(model, verb or "", list(args), inputs=True)
+
+
+def run_verb(model: Any, verb: str, inputs: list[str], *, out: str | None, options: dict[str, Any] | None = None,
+             texts: dict[str, str] | None = None, seed: int | None = None, columns: int | None = None,
+             overwrite: bool = False, as_json: bool = False) -> None:
+    """Run ``verb`` of a loaded ``model`` the way the command line does, and print what was written.
+
+    A verb that takes nothing writes one output to ``out``; one that takes a picture runs over
+    every input file (folders too, ``-`` for stdin → stdout) and writes each result beside its
+    input or into ``out``; one that takes pictures reads them all into one call. Plugin
+    commands call this with their own options.
+    """
+    spec = model.verb(verb)
+    if spec.takes == "image":
+        records = _run_on_pictures(model, verb, inputs, out=out, options=options, texts=texts, seed=seed, overwrite=overwrite,
+                                   progress=not as_json)
+        if records is not None:
+            lines = [f"{r['input']} → {r['output']} ({r['width']}×{r['height']}, {r['seconds']:.2f} s)" for r in records]
+            emit(records, as_json, "\n".join(lines))
+        return
+    from artgan.writers import check_target, write_output
+
+    check_target(out, spec.output, model.plugin.writers, overwrite=overwrite)
+    given = _gather(inputs) if spec.takes == "images" else None
+    model.on_progress = _ProgressBar(verb, enabled=not as_json)
+    try:
+        output = model.run(verb, given, seed=seed, options=options, texts=texts)
+    finally:
+        model.on_progress.close()
+    if columns is not None and hasattr(output, "columns"):
+        output.columns = columns
+    files = write_output(output, out, writers=model.plugin.writers, overwrite=overwrite)
+    data = {**output.report, **output.describe(), "model": model.name, "verb": verb, "seed": model.last_seed,
+            "files": [str(f) for f in files]}
+    where = files[0] if len(files) == 1 else f"{len(files)} files to {out}"
+    figures = "".join(f"; {k} {v:.3g}" if isinstance(v, float) else f"; {k} {v}" for k, v in output.report.items())
+    emit(data, as_json, f"wrote {where} (seed {model.last_seed}){figures}")
+
+
+def _gather(inputs: list[str]) -> dict[str, Any]:
+    """Every picture of the input files and folders, by file name without suffix."""
+    from artgan.images import list_images, open_image
+
+    pictures: dict[str, Any] = {}
+    for item in inputs:
+        paths = list_images(item) if Path(item).is_dir() or item.endswith(".txt") else [Path(item)]
+        for path in paths:
+            if path.stem in pictures:
+                raise ArtganError(f"two inputs are called {path.stem!r}; rename one")
+            pictures[path.stem] = open_image(path)
+    if not pictures:
+        raise ArtganError("give the input pictures (files or folders)")
+    return pictures
+
+
+def _run_on_pictures(model: Any, verb: str, inputs: list[str], *, out: str | None, options: dict[str, Any] | None,
+                     texts: dict[str, str] | None, seed: int | None, overwrite: bool, progress: bool) -> list[dict[str, Any]] | None:
+    """Run a picture → picture verb over files, folders or stdin; one record per output (None for stdout)."""
+    from artgan.images import open_image
+    from artgan.inference.files import STDIO, keep_alpha, plan
+    from artgan.writers import write_output
+
+    if inputs == [STDIO]:
+        picture = open_image(io.BytesIO(sys.stdin.buffer.read()))
+        output = model.run(verb, picture, seed=seed, options=options, texts=texts)
+        output.metadata["source"] = "stdin"
+        if out:
+            files = write_output(output, out, writers=model.plugin.writers, overwrite=overwrite)
+            width, height = output.pixels.shape[-1], output.pixels.shape[-2]
+            return [{"input": STDIO, "output": str(files[0]), "width": width, "height": height, "seconds": 0.0}]
+        from artgan.writers import choose
+
+        provenance = {k: str(v) for k, v in output.metadata.items()}
+        sys.stdout.buffer.write(choose("stdout.png", type(output)).encode(output, ".png", provenance))
+        sys.stdout.buffer.flush()
+        return None
+    tag = model.preset.tag if model.preset is not None else Path(model.name).name
+    pairs = plan(inputs, tag, out, overwrite)
+    from tqdm.auto import tqdm
+
+    records = []
+    with tqdm(total=len(pairs), unit="image", desc=verb, disable=not progress or len(pairs) < 2) as bar:
+        for source, target in pairs:
+            started = time.perf_counter()
+            model.on_progress = _ProgressBar(verb, enabled=progress and len(pairs) == 1, unit="tile")
+            try:
+                output = model.run(verb, open_image(source), seed=seed, options=options, texts=texts)
+            finally:
+                model.on_progress.close()
+            output.metadata["source"] = source.name
+            target = keep_alpha(target, output.pixels.shape[1] == 4, source, overwrite)
+            write_output(output, target, writers=model.plugin.writers, overwrite=overwrite)
+            records.append({"input": str(source), "output": str(target), "width": int(output.pixels.shape[-1]),
+                            "height": int(output.pixels.shape[-2]), "seconds": round(time.perf_counter() - started, 3)})
+            bar.update(1)
+    return records
+
+
+class _ProgressBar:
+    """A progress bar for long verbs (tiles, frames); none for work done in one go."""
+
+    def __init__(self, description: str, *, enabled: bool, unit: str = "step") -> None:
+        self.description, self.enabled, self.unit, self.bar = description, enabled, unit, None
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled or total < 2:
+            return
+        if self.bar is None:
+            from tqdm.auto import tqdm
+
+            self.bar = tqdm(total=total, unit=self.unit, desc=self.description, leave=False)
+        self.bar.n = done
+        self.bar.refresh()
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+# --------------------------------------------------------------------------- evaluation, export
+@cli.command(name="eval", context_settings=_EXTRA)
 @click.argument("model")
-@click.option("--data", help="Real data to compare with (as for training).")
-@data_a_option
-@data_b_option
+@click.option("--data", help="Real data to compare with (as for training). " + _DATA_HELP)
 @click.option("-n", "count", default=1000, show_default=True, type=click.IntRange(min=1), help="Images per side.")
 @click.option("--seed", default=0, show_default=True, type=int)
 @click.option("--untrained", is_flag=True, help="Measure a freshly initialised model of the same config (a baseline).")
 @device_option
 @json_option
-def evaluate(model: str, data: str | None, data_a: str | None, data_b: str | None, count: int, seed: int,
-             untrained: bool, device: str, as_json: bool) -> None:
+@click.pass_context
+def evaluate(ctx: click.Context, model: str, data: str | None, count: int, seed: int, untrained: bool, device: str,
+             as_json: bool) -> None:
     """Measure MODEL's quality against real data (the plugin says how; lower SWD is closer)."""
-    source = _data_source(data, data_a, data_b)
+    import artgan.api as api
+
+    source = _data_source(data, ctx.args)
     if source is None:
-        raise ArtganError("say which data to compare with: --data, or --data-a and --data-b")
-    loaded = artgan.load(model, device=device)
+        raise ArtganError("say which data to compare with: --data, or named --data-NAME collections")
+    loaded = api.load(model, device=device)
     if untrained:
         loaded = loaded.untrained()
-    result = {"model": loaded.name, "data": source, **artgan.evaluate(loaded, source, n=count, seed=seed)}
+    result = {"model": loaded.name, "data": source, **api.evaluate(loaded, source, n=count, seed=seed)}
     figures = ", ".join(f"{k} {v:.2f}" for k, v in _flatten(result).items() if isinstance(v, float))
-    against = data if data is not None else f"{data_a} → {data_b}"
-    _emit(result, as_json, f"{loaded.name} vs {against} (n={result.get('n', count)}): {figures}")
+    against = data if data is not None else " → ".join(source.values())
+    emit(result, as_json, f"{loaded.name} vs {against} (n={result.get('n', count)}): {figures}")
 
 
 @cli.command()
@@ -362,7 +552,7 @@ def export(source: str, out: str, dtype: str, overwrite: bool, as_json: bool) ->
     target = export_checkpoint(checkpoint, plugin.inference_roles, out, dtype=getattr(torch, dtype))
     meta = find_checkpoint(target).meta
     data = {"checkpoint": str(target), "sha256": meta["sha256"], "step": meta["step"], "dtype": dtype}
-    _emit(data, as_json, f"exported {checkpoint.path} → {target} ({dtype}, sha256 {meta['sha256']})")
+    emit(data, as_json, f"exported {checkpoint.path} → {target} ({dtype}, sha256 {meta['sha256']})")
 
 
 def main() -> None:

@@ -1,8 +1,10 @@
-"""Configs: the engine's :class:`TrainConfig`, ``-c key=value`` overrides, JSON round trip.
+"""Configs and options: :class:`TrainConfig`, ``-c``/``-p key=value``, verb options, JSON round trip.
 
 Model settings live in each plugin's own ``Config`` dataclass; training settings the engine
-owns live in :class:`TrainConfig`. Both are plain dataclasses, so they print, compare and
-serialise without ceremony. Overrides are type-checked against the field's annotation.
+owns live in :class:`TrainConfig`; each verb's options live in its ``Options`` dataclass
+(fields made with :func:`option` carry their help text, a short flag and a parser). All are
+plain dataclasses, so they print, compare and serialise without ceremony. Every value given
+as text or from Python is type-checked against the field's annotation.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import dataclasses
 import json
 import types
 import typing
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, Union
 
@@ -76,6 +79,67 @@ def from_dict(cls: type, data: dict[str, Any], *, what: str = "config") -> Any:
     return cls(**values)
 
 
+# --------------------------------------------------------------------------- verb options
+def option(default: Any = None, help: str = "", *, flag: str | None = None,
+           parse: Callable[[Any], Any] | None = None) -> Any:
+    """A field of a verb's ``Options`` dataclass with its command-line help.
+
+    ``flag`` is a short alias (``"-n"``); ``parse`` turns what a user gives (the text of a
+    command-line flag, or a Python value) into the field's value and raises ArtganError on
+    nonsense; without it values are checked against the field's annotation.
+    """
+    return dataclasses.field(default=default, metadata={"help": help, "flag": flag, "parse": parse})
+
+
+def make_options(cls: type, values: Mapping[str, Any] = {}, texts: Mapping[str, str] = {}, *, what: str = "option") -> Any:
+    """An instance of the options dataclass ``cls`` from Python ``values`` and texts (``-p key=value``)."""
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    chosen: dict[str, Any] = {}
+    for key, value in [*values.items(), *texts.items()]:
+        name = key.replace("-", "_")
+        if name not in fields:
+            known = ", ".join(fields) or "none"
+            raise ArtganError(f"unknown {what} {key!r}{did_you_mean(name, fields)} (options: {known})")
+        if name in chosen:
+            raise ArtganError(f"{what} {key!r} is given twice")
+        parse = fields[name].metadata.get("parse")
+        where = f"{what} {key}"
+        try:
+            if parse is not None:
+                chosen[name] = parse(value)
+            elif key in texts:
+                chosen[name] = _parse(str(value).strip(), hints[name], where)
+            else:
+                chosen[name] = _coerce(value, hints[name], where)
+        except ArtganError as exc:
+            message = str(exc)
+            raise ArtganError(message if message.startswith(where) else f"{where}: {message}") from None
+    return cls(**chosen)
+
+
+_METAVARS = {int: "INTEGER", float: "NUMBER", str: "TEXT"}
+
+
+def option_table(cls: type) -> list[dict[str, Any]]:
+    """The fields of an options dataclass as ``{name, flag, help, default, is_flag, metavar}``
+    rows (what a command line needs to offer them)."""
+    hints = typing.get_type_hints(cls)
+    rows = []
+    for f in dataclasses.fields(cls):
+        default = f.default if f.default is not dataclasses.MISSING else None
+        rows.append({
+            "name": f.name,
+            "flag": f.metadata.get("flag"),
+            "help": f.metadata.get("help", ""),
+            "default": default,
+            "is_flag": hints[f.name] is bool and f.metadata.get("parse") is None,
+            "metavar": _METAVARS.get(_is_optional(hints[f.name]) and next(a for a in typing.get_args(hints[f.name]) if a is not type(None))
+                                     or hints[f.name], "VALUE"),
+        })
+    return rows
+
+
 # --------------------------------------------------------------------------- overrides
 def render_overrides(values: dict[str, Any]) -> list[str]:
     """``{"batch_size": 16, "augment": "color"}`` as ``["batch_size=16", "augment=color"]``."""
@@ -129,6 +193,11 @@ def _locate(key: str, targets: dict[str, Any]) -> tuple[str, str]:
 def _parse(text: str, hint: Any, where: str) -> Any:
     """Turn the text of an override into a value of type ``hint``."""
     origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if hint is Any:  # JSON where it reads as JSON, else the text itself
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError:
+            return text
     if _is_optional(hint):
         if text.lower() in ("none", "null"):
             return None

@@ -1,43 +1,65 @@
-"""The contract a plugin fulfils, and its validation.
+"""The contract a plugin fulfils, and its cheap validation.
 
 A plugin brings a model family: its networks by role, the optimisation phases that train
-them, a dataset, the loss maths and inference. The engine owns everything else (optimizers,
-the loop, EMA, precision, distribution, checkpoints, progress). Plugins are found through
-the entry-point group ``artgan.plugins``; the object an entry point names is a
-:class:`Plugin` instance (or a class that takes no arguments).
+them, a dataset, the loss maths, inference *verbs* with typed options and typed outputs,
+*writers* for output formats of its own and, if it likes, command-line *commands*. The engine
+owns everything else (optimizers, the loop, EMA, precision, distribution, checkpoints,
+progress); the core owns loading, seeds, the raster formats and every file write.
 
-Importing a plugin module must be cheap: keep ``torch`` and model code out of module scope
-and import them inside :meth:`Plugin.build` and friends. ``artgan plugins`` imports every
-plugin.
+Plugins are found through the entry-point group ``artgan.plugins``; the object an entry
+point names is a :class:`Plugin` instance (or a class that takes no arguments). Importing a
+plugin module must be cheap: keep ``torch`` and model code out of module scope and import
+them inside :meth:`Plugin.build`, the verbs and friends. ``artgan --help`` imports every plugin.
 
 Conventions shared by all plugins:
 
 - images are float tensors ``N×C×H×W`` in ``[-1, 1]`` on the runtime's device;
-- dataset items are an image tensor, an ``(image, label)`` tuple, or a dict with an
-  ``"image"`` key; the engine moves whole batches to the device;
+- dataset items are an image tensor, an ``(image, label)`` tuple, or a dict of tensors;
+  the engine moves whole batches to the device;
 - ``loss`` only computes: it never calls ``backward()``, steps an optimizer or moves
-  tensors between devices.
+  tensors between devices. A lazy phase (``every=k``) writes its loss at its nominal weight:
+  the engine multiplies it by ``k`` and rescales the shared Adam as StyleGAN2-ADA does;
+- errors a user can cause (bad data, a bad option value) are :class:`~artgan.errors.ArtganError`
+  with a remedy in the message.
+
+The full guide, with every hook's signature, is ``docs/plugins.md``.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
+
+from artgan.errors import ArtganError
+from artgan.outputs import Output
 
 if TYPE_CHECKING:  # torch stays off the import path of `artgan plugins`
+    import contextlib
+
     import torch
     from torch import nn
 
 #: Version of this contract. A plugin declares the version it was written for; a mismatch
-#: marks it broken instead of failing at run time.
-API_VERSION = 1
+#: marks it broken with a message that says what to change, instead of failing at run time.
+API_VERSION = 2
 
-TASKS = ("generate", "translate")
+#: What changed from each older contract version, for the message a plugin written for it gets.
+MIGRATIONS = {
+    1: (
+        "declare `roles` (every role build() makes) and `verbs` (each a Verb with an options "
+        "dataclass and a typed output) instead of `task` with `generate()`/`translate()`; write "
+        "`preview()`; write lazy regularisers at their nominal weight (the engine now multiplies a "
+        "phase's loss by its `every`); return None from `test_source()` for the default test images; "
+        "then set `api_version = 2` (docs/plugins.md, 'From API 1 to 2')"
+    ),
+}
+
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+_TAKES = ("nothing", "image", "images")
 
 
 @dataclass(frozen=True)
@@ -46,7 +68,9 @@ class Phase:
 
     Phases that train the same roles share one Adam optimizer (so a lazy regulariser that
     runs every k steps shares moments with the main discriminator phase); they must then
-    agree on ``lr`` and ``betas``.
+    agree on ``lr`` and ``betas``. For a lazy phase the engine multiplies the loss by
+    ``every`` and gives the shared Adam ``lr·r`` and ``betas**r`` with ``r = every/(every+1)``
+    (Karras et al. 2020, StyleGAN2 §B "lazy regularization"); write the loss at its nominal weight.
     """
 
     name: str  # passed to Plugin.loss; unique within a plugin
@@ -67,7 +91,7 @@ class Preset:
     """
 
     tag: str  # short name, unique within the plugin
-    task: str  # what it does: "generate" or "translate"
+    task: str  # what it does, in a word or two, for `artgan models` ("generate", "translate", ...)
     sha256: str  # hex digest of model.safetensors
     licence: str  # licence of the weights (and the data they were trained on)
     description: str  # one line for `artgan models`
@@ -75,12 +99,72 @@ class Preset:
     url: str | None = None  # or: where to fetch a zip of that directory
 
 
+@dataclass(frozen=True)
+class Verb:
+    """One inference operation a plugin offers: ``artgan generate``, ``artgan run MODEL VERB``,
+    ``model.<name>(...)`` in Python.
+
+    ``run(model, options, inputs, generator)`` gets the loaded model (:class:`Loaded`), an
+    instance of ``Options`` (type-checked by the core from ``-p key=value``, the verb's own
+    command-line flags or Python keywords), the inputs (None, one PIL image, or a dict of
+    name → PIL image; see ``takes``) and a CPU ``torch.Generator`` seeded by the core. It
+    returns an instance of ``output``. The core runs it under ``torch.no_grad()``.
+    """
+
+    name: str  # lowercase identifier, unique within the plugin
+    run: Callable[..., Output]  # run(model, options, inputs, generator) -> output
+    Options: type  # dataclass of the verb's options; every field has a default
+    output: type  # the Output subclass run() returns
+    takes: str = "nothing"  # "nothing"; "image": run once per input picture; "images": all at once
+    channels: tuple[int, ...] = ()  # for Images outputs: the channel counts run() may return
+    size: Callable[[Any, Any, tuple[int, int] | None], tuple[int, int]] | None = None  # (config, options,
+    # input (H, W) or None) -> output (H, W), for Images outputs whose size is known in advance
+    help: str = ""  # one line for --help and `artgan plugins`
+
+
+@dataclass(frozen=True)
+class Writer:
+    """A file format for one output type, chosen by the output file's suffix.
+
+    ``encode(output, suffix, metadata)`` returns the file's bytes, or a dict of relative
+    path → bytes for a format that is a folder of files. The core writes them atomically,
+    refuses to overwrite, and passes the provenance (``metadata``, strings) for the format to
+    embed where it can.
+    """
+
+    suffixes: tuple[str, ...]  # lowercase with the dot (".otf"); "" means a folder
+    output: type  # the Output subclass it writes (subclasses too)
+    encode: Callable[[Any, str, Mapping[str, str]], bytes | Mapping[str, bytes]]
+    description: str = ""  # e.g. "OpenType font"
+
+
+class Loaded(Protocol):
+    """What a verb's ``run`` receives: a model loaded for inference (see :mod:`artgan.inference`)."""
+
+    name: str  # "plugin.tag", or the checkpoint path given
+    plugin: Plugin
+    config: Any  # the plugin's Config, as trained
+    nets: Mapping[str, nn.Module]  # the inference roles, EMA weights, in eval mode on `device`
+    device: torch.device
+    precision: str  # "fp32", "bf16" or "fp16": what autocast() runs
+
+    @property
+    def labels(self) -> list[str]: ...  # class names of a conditional model
+
+    def autocast(self) -> contextlib.AbstractContextManager: ...  # mixed precision for forward passes
+
+    def progress(self, done: int, total: int) -> None: ...  # report progress of long work (tiles, frames)
+
+    def run(self, verb: str, inputs: Any = None, *, seed: int | None = None,
+            options: Mapping[str, Any] | None = None) -> Output: ...  # another verb, e.g. from evaluate()
+
+
 class Plugin:
     """Base class with the contract's defaults; subclass it and fill in the rest.
 
     Required: ``name``, ``Config`` (a dataclass whose defaults are the recommended model),
-    :meth:`phases`, :meth:`build`, :meth:`dataset`, :meth:`loss`, and :meth:`generate`
-    (task ``"generate"``) or :meth:`translate` (task ``"translate"``).
+    ``roles``, ``verbs``, :meth:`phases`, :meth:`build`, :meth:`dataset`, :meth:`loss` and
+    :meth:`preview`.
     """
 
     name: str = ""
@@ -88,17 +172,21 @@ class Plugin:
     Config: type = type(None)
     #: Contract version this plugin was written against.
     api_version: int = API_VERSION
-    #: "generate" (noise/labels → images) or "translate" (images → images).
-    task: str = "generate"
+    #: Every role build() returns (checked without building anything).
+    roles: tuple[str, ...] = ()
     #: Roles inference needs; they get an EMA copy and are all an export keeps.
     inference_roles: tuple[str, ...] = ("G",)
     #: Roles whose inputs the engine's differentiable augmentation alters (discriminators).
     augment_roles: tuple[str, ...] = ("D",)
+    #: The inference operations the plugin offers.
+    verbs: tuple[Verb, ...] = ()
+    #: File formats for the plugin's own output types (the core owns the raster formats).
+    writers: tuple[Writer, ...] = ()
     #: TrainConfig values this plugin recommends (e.g. ``{"batch_size": 64}``).
     train_defaults: Mapping[str, Any] = {}
     #: Other named configurations besides the default ``Config()`` (``artgan train --variant``).
     variants: Mapping[str, Any] = {}
-    #: Precision inference runs in where the device supports it: "fp32" or "bf16" (measure first).
+    #: Precision inference prefers where the device runs it natively: "fp32" or "bf16".
     inference_precision: str = "fp32"
     #: Whether inference converts the nets to channels-last memory layout (fast for convs).
     inference_channels_last: bool = False
@@ -130,116 +218,67 @@ class Plugin:
     def dataset(self, source: str | Mapping[str, str], config: Any) -> torch.utils.data.Dataset:
         """A map-style dataset of training items from ``source``.
 
-        ``source`` is a path or a built-in name, or for plugins that learn from several
-        collections a mapping of names to those (``--data-a X --data-b Y`` gives
-        ``{"a": X, "b": Y}``).
+        ``source`` is a path or a built-in name (``--data X``), or for plugins that learn
+        from several collections a mapping of names to those (``--data-a X --data-b Y``
+        gives ``{"a": X, "b": Y}``). Refuse the kind you do not take, and data that is not
+        there, with an ArtganError (the contract kit tries both).
         """
         raise NotImplementedError
 
     def loss(
         self, phase: str, nets: Mapping[str, nn.Module], batch: Any, config: Any
     ) -> tuple[torch.Tensor, dict[str, torch.Tensor | float]]:
-        """The scalar loss of ``phase`` on ``batch`` and named values to log."""
-        raise NotImplementedError
-
-    def test_source(self, directory: Path, config: Any) -> str | Mapping[str, str]:
-        """Write a tiny synthetic dataset under ``directory``; return its source string.
-
-        Used by the contract checks in :mod:`artgan.testing`. The default writes a flat
-        folder of random RGB images, which suits plugins that train on an image folder.
-        """
-        from artgan.images import write_random_images
-
-        folder = Path(directory) / "images"
-        write_random_images(folder, count=8, size=(32, 32))
-        return str(folder)
-
-    # ----------------------------------------------------------------- inference
-    def generate(
-        self,
-        nets: Mapping[str, nn.Module],
-        config: Any,
-        n: int,
-        *,
-        labels: torch.Tensor | None = None,
-        generator: torch.Generator | None = None,
-        **options: Any,
-    ) -> torch.Tensor:
-        """Sample ``n`` images (``N×C×H×W`` in [-1, 1]).
-
-        ``labels`` is None, class indices ``(n,)``, or class weights ``(n, K)``; ``generator``
-        is a CPU generator that makes the result reproducible on any device. ``options``
-        are plugin-specific controls; reject unknown ones with an ``ArtganError``.
-        """
-        raise NotImplementedError
-
-    #: Optional, for interpolation between seeds: ``sample_latents(nets, config, n, generator,
-    #: **options)`` returns the random inputs of ``n`` images (a dict of lists of tensors),
-    #: and ``generate(..., latents=...)`` renders given ones. Gaussian latents expected.
-    sample_latents = None
-
-    def translate(
-        self, nets: Mapping[str, nn.Module], config: Any, images: torch.Tensor, **options: Any
-    ) -> torch.Tensor:
-        """Translate images (``N×C×H×W`` in [-1, 1]) into the model's target domain."""
+        """The scalar loss of the phase named ``phase`` on ``batch`` and named values to log."""
         raise NotImplementedError
 
     def preview(
         self, nets: Mapping[str, nn.Module], config: Any, batch: Any, generator: torch.Generator
     ) -> torch.Tensor:
-        """Images for the periodic sample grid during training.
+        """Images ``N×C×H×W`` in [-1, 1] for the sample grids of a training run.
 
-        The default samples 16 images (cycling through the labels of a conditional model);
-        translation plugins override it to show ``batch`` next to its translation.
+        ``nets`` are the inference roles (EMA weights), ``batch`` holds up to 8 training items
+        (for translators to show an input beside its result), ``generator`` a fixed seed.
         """
-        import torch
+        raise NotImplementedError
 
-        names = self.label_names(config)
-        labels = torch.arange(16) % len(names) if names else None
-        return self.generate(nets, config, 16, labels=labels, generator=generator)
+    def test_source(self, directory: Path, config: Any) -> str | Mapping[str, str] | None:
+        """Write a tiny synthetic dataset under ``directory`` and return its source, for the
+        contract checks of :mod:`artgan.testing`; None asks for the default: a flat folder of
+        8 random 32×32 RGB images."""
+        return None
 
-    def evaluate(self, model: Any, source: str | Mapping[str, str], *, n: int, seed: int) -> dict[str, Any]:
-        """Quality figures of a loaded ``model`` against the data at ``source``.
+    def evaluate(self, model: Loaded, source: str | Mapping[str, str], *, n: int, seed: int) -> dict[str, Any]:
+        """Quality figures of a loaded ``model`` against the data at ``source`` (``artgan eval``);
+        :mod:`artgan.metrics` has the measures."""
+        raise ArtganError(f"plugin {self.name!r} does not say how to evaluate its models (it defines no evaluate())")
 
-        The default, for generators, is the sliced Wasserstein distance between ``n``
-        generated images and ``n`` training images; for translators, the style distance of
-        translated images to collection B and their content similarity to their inputs
-        from collection A (see :mod:`artgan.metrics`).
-        """
-        if self.task == "translate":
-            from artgan.metrics.translation import evaluate_translation
-
-            return evaluate_translation(model, source, n=n, seed=seed)
-        from artgan.metrics.generators import evaluate_generator
-
-        return evaluate_generator(model, source, n=n, seed=seed)
-
+    def commands(self) -> list[Any]:
+        """``click`` commands this plugin adds to ``artgan`` (imported only when the CLI runs)."""
+        return []
 
 
 # --------------------------------------------------------------------------- validation
 def validate_plugin(plugin: Any, entry_point_name: str | None = None) -> list[str]:
     """Return the contract violations of ``plugin`` as sentences that say the fix.
 
-    Cheap (nothing is built or imported); an empty list means the plugin looks usable.
-    The deeper checks that build and train live in :mod:`artgan.testing`.
+    Cheap (nothing is built); an empty list means the plugin looks usable. The deeper checks
+    that build, train and run every verb live in :mod:`artgan.testing`.
     """
     problems: list[str] = []
     name = getattr(plugin, "name", None)
     if not isinstance(name, str) or not _NAME.match(name):
-        problems.append(
-            f"name {name!r} is not a lowercase identifier: set `name = \"mypluginname\"`"
-        )
+        problems.append(f"name {name!r} is not a lowercase identifier: set `name = \"mypluginname\"`")
     elif entry_point_name is not None and name != entry_point_name:
         problems.append(
-            f"entry point is called {entry_point_name!r} but the plugin's name is {name!r}: "
-            "make them equal in pyproject.toml"
+            f"entry point is called {entry_point_name!r} but the plugin's name is {name!r}: make them equal in pyproject.toml"
         )
     api = getattr(plugin, "api_version", None)
     if api != API_VERSION:
-        problems.append(
-            f"written for artgan plugin API {api}, this artgan speaks {API_VERSION}: "
-            "install an artgan and plugin that match"
-        )
+        change = MIGRATIONS.get(api) if isinstance(api, int) else None
+        return problems + [
+            f"written for artgan plugin API {api}, this artgan speaks API {API_VERSION}"
+            + (f": to update, {change}" if change else ": install an artgan and plugin that match")
+        ]
     config_cls = getattr(plugin, "Config", None)
     config = None
     if not (isinstance(config_cls, type) and dataclasses.is_dataclass(config_cls)):
@@ -249,24 +288,30 @@ def validate_plugin(plugin: Any, entry_point_name: str | None = None) -> list[st
             config = config_cls()
         except TypeError as exc:
             problems.append(f"`Config()` must work with defaults alone ({exc})")
-    task = getattr(plugin, "task", None)
-    if task not in TASKS:
-        problems.append(f"task {task!r} is not one of {', '.join(TASKS)}")
-    else:
-        needed = "generate" if task == "generate" else "translate"
-        if not _overrides(plugin, needed):
-            problems.append(f"task {task!r} needs a `{needed}` method")
-    for method in ("phases", "build", "dataset", "loss"):
+    for method in ("phases", "build", "dataset", "loss", "preview"):
         if not _overrides(plugin, method):
             problems.append(f"missing method `{method}`")
-    roles = getattr(plugin, "inference_roles", None)
-    if not (isinstance(roles, tuple) and roles and all(isinstance(r, str) for r in roles)):
-        problems.append("`inference_roles` must be a non-empty tuple of role names")
+    roles = getattr(plugin, "roles", None)
+    if not _names(roles):
+        problems.append("`roles` must be a non-empty tuple of the role names build() returns")
+        roles = ()
+    for attribute in ("inference_roles", "augment_roles"):
+        declared = getattr(plugin, attribute, None)
+        if not (isinstance(declared, tuple) and all(isinstance(r, str) for r in declared)):
+            problems.append(f"`{attribute}` must be a tuple of role names")
+        elif roles and set(declared) - set(roles):
+            problems.append(f"`{attribute}` names {sorted(set(declared) - set(roles))}, which are not in `roles`")
+    if not getattr(plugin, "inference_roles", None):
+        problems.append("`inference_roles` must name at least one role")
     if config is not None and _overrides(plugin, "phases"):
         try:
-            problems += _phase_problems(plugin.phases(config))
+            problems += _phase_problems(plugin.phases(config), set(roles))
         except Exception as exc:  # a broken plugin must not break the caller
             problems.append(f"`phases(Config())` failed: {type(exc).__name__}: {exc}")
+    problems += verb_problems(getattr(plugin, "verbs", None))
+    problems += writer_problems(getattr(plugin, "writers", None))
+    if getattr(plugin, "inference_precision", None) not in ("fp32", "bf16"):
+        problems.append("`inference_precision` must be 'fp32' or 'bf16'")
     variants = getattr(plugin, "variants", {})
     if not isinstance(variants, Mapping) or (
         isinstance(config_cls, type) and not all(isinstance(v, config_cls) for v in variants.values())
@@ -276,12 +321,16 @@ def validate_plugin(plugin: Any, entry_point_name: str | None = None) -> list[st
     return problems
 
 
+def _names(value: Any) -> bool:
+    return isinstance(value, tuple) and bool(value) and all(isinstance(v, str) and v for v in value)
+
+
 def _overrides(plugin: Any, method: str) -> bool:
     impl = getattr(type(plugin), method, None) or getattr(plugin, method, None)
     return callable(impl) and impl is not getattr(Plugin, method, None)
 
 
-def _phase_problems(phases: Any) -> list[str]:
+def _phase_problems(phases: Any, roles: set[str]) -> list[str]:
     if not isinstance(phases, (list, tuple)) or not phases:
         return ["`phases(config)` must return a non-empty list of Phase"]
     problems, names, by_trains = [], set(), {}
@@ -294,6 +343,8 @@ def _phase_problems(phases: Any) -> list[str]:
         names.add(phase.name)
         if not phase.trains:
             problems.append(f"phase {phase.name!r} trains no network")
+        elif roles and set(phase.trains) - roles:
+            problems.append(f"phase {phase.name!r} trains {sorted(set(phase.trains) - roles)}, which are not in `roles`")
         if phase.every < 1:
             problems.append(f"phase {phase.name!r} has every={phase.every}; it must be ≥ 1")
         key = tuple(sorted(phase.trains))
@@ -303,6 +354,58 @@ def _phase_problems(phases: Any) -> list[str]:
                 f"phases {other.name!r} and {phase.name!r} train the same networks and so share "
                 "an optimizer, but give different lr/betas: make them equal"
             )
+    return problems
+
+
+def verb_problems(verbs: Any) -> list[str]:
+    """What is wrong with a plugin's ``verbs`` declaration."""
+    if not isinstance(verbs, (tuple, list)) or not verbs:
+        return ["`verbs` must be a non-empty tuple of artgan.plugin.Verb (what the models can do)"]
+    problems, names = [], set()
+    for verb in verbs:
+        if not isinstance(verb, Verb):
+            problems.append(f"verb {verb!r} is not an artgan.plugin.Verb")
+            continue
+        label = f"verb {verb.name!r}"
+        if not isinstance(verb.name, str) or not _NAME.match(verb.name) or verb.name in names:
+            problems.append(f"{label}: the name must be a unique lowercase identifier")
+        names.add(verb.name)
+        if not callable(verb.run):
+            problems.append(f"{label}: `run` must be callable as run(model, options, inputs, generator)")
+        if not (isinstance(verb.Options, type) and dataclasses.is_dataclass(verb.Options)):
+            problems.append(f"{label}: `Options` must be a dataclass")
+        else:
+            try:
+                verb.Options()
+            except TypeError as exc:
+                problems.append(f"{label}: `Options()` must work with defaults alone ({exc})")
+        if not (isinstance(verb.output, type) and issubclass(verb.output, Output)):
+            problems.append(f"{label}: `output` must be a subclass of artgan.outputs.Output")
+        if verb.takes not in _TAKES:
+            problems.append(f"{label}: `takes` must be one of {', '.join(_TAKES)}")
+        if not all(c in (1, 3, 4) for c in verb.channels):
+            problems.append(f"{label}: `channels` may only hold 1, 3 and 4")
+        if verb.size is not None and not callable(verb.size):
+            problems.append(f"{label}: `size` must be None or callable as size(config, options, input_size)")
+    return problems
+
+
+def writer_problems(writers: Any) -> list[str]:
+    """What is wrong with a plugin's ``writers`` declaration."""
+    if not isinstance(writers, (tuple, list)):
+        return ["`writers` must be a tuple of artgan.plugin.Writer"]
+    problems = []
+    for writer in writers:
+        if not isinstance(writer, Writer):
+            problems.append(f"writer {writer!r} is not an artgan.plugin.Writer")
+            continue
+        bad = [s for s in writer.suffixes if not isinstance(s, str) or (s and not re.fullmatch(r"\.[a-z0-9]+", s))]
+        if not writer.suffixes or bad:
+            problems.append(f"writer {writer.description or writer!r}: suffixes must be lowercase like '.otf', got {bad or '()'}")
+        if not (isinstance(writer.output, type) and issubclass(writer.output, Output)):
+            problems.append(f"writer for {writer.suffixes}: `output` must be a subclass of artgan.outputs.Output")
+        if not callable(writer.encode):
+            problems.append(f"writer for {writer.suffixes}: `encode` must be callable as encode(output, suffix, metadata)")
     return problems
 
 
@@ -326,4 +429,4 @@ def _preset_problems(presets: Any) -> list[str]:
     return problems
 
 
-__all__ = ["API_VERSION", "Phase", "Plugin", "Preset", "TASKS", "validate_plugin"]
+__all__ = ["API_VERSION", "Loaded", "Phase", "Plugin", "Preset", "Verb", "Writer", "validate_plugin"]

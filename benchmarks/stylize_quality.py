@@ -27,7 +27,8 @@ from PIL import Image, ImageDraw
 import artgan
 from artgan.images import to_tensor
 from artgan.nn import norm_statistics
-from artgan.translate import translate_tensor
+from artgan.inference.tiling import translate_tiled
+from artgan_cyclegan import CycleGANPlugin, stylize
 
 ROOT = Path(__file__).resolve().parents[1]
 HELDOUT = ROOT / "benchmarks" / "splits" / "photos-heldout.txt"
@@ -35,7 +36,7 @@ SHEET_PHOTOS = ("astronaut", "rocket", "coffee", "chelsea")
 
 
 def quality(style: str, data: Path, n: int) -> dict:
-    model = artgan.load(style, task="translate")
+    model = artgan.load(style, verb="stylize")
     painter = model.checkpoint.meta["data"]["b"].rstrip("/").rsplit("/", 1)[-1]
     return artgan.evaluate(model, {"a": HELDOUT, "b": data / "paintings" / painter}, n=n, seed=0)
 
@@ -49,12 +50,12 @@ def tiling(style: str) -> dict:
     """
     from skimage import data
 
-    model = artgan.load(style, task="translate")
+    model = artgan.load(style, verb="stylize")
     picture = Image.fromarray(data.astronaut()).resize((2048, 2048), Image.LANCZOS)
     x = to_tensor(picture)[None]
     with torch.no_grad(), norm_statistics(list(model.nets.values()), "record"):
-        whole = model.translate(x).cpu().float()
-    tiled = translate_tensor(model, x, stats_size=4096)
+        whole = CycleGANPlugin._translate(model, x).cpu().float()
+    tiled = translate_tiled(lambda t: CycleGANPlugin._translate(model, t), model.nets.values(), x, stats_size=4096)
     difference = (whole - tiled).abs() / 2  # in [0, 1] units
     return {"size": 2048, "max_abs_diff": difference.max().item(), "mean_abs_diff": difference.mean().item()}
 
@@ -70,7 +71,7 @@ def contact_sheet(styles: list[str], path: Path, cell: int = 256) -> None:
         draw.text((column * cell + 8, 5), title, fill="black")
     for row, photo in enumerate(photos):
         photo.thumbnail((512, 512), Image.LANCZOS)
-        cells = [photo] + [artgan.stylize(photo, style=style) for style in styles]
+        cells = [photo] + [stylize(photo, style=style) for style in styles]
         for column, image in enumerate(cells):
             side = min(image.size)
             left, top = (image.width - side) // 2, (image.height - side) // 2

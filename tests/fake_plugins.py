@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from artgan.plugin import Phase, Plugin, Preset
+from artgan.outputs import Images
+from artgan.plugin import Phase, Plugin, Preset, Verb
 
 
 @dataclass
@@ -12,9 +13,20 @@ class Cfg:
     size: int = 4  # nothing real
 
 
+@dataclass
+class NoOptions:
+    pass
+
+
+def _generate(model, options, inputs, generator):
+    raise NotImplementedError
+
+
 class Good(Plugin):
     name = "good"
     Config = Cfg
+    roles = ("G", "D")
+    verbs = (Verb("generate", _generate, NoOptions, Images),)
 
     def phases(self, config):
         return [Phase("D", ("D",)), Phase("G", ("G",))]
@@ -28,7 +40,7 @@ class Good(Plugin):
     def loss(self, phase, nets, batch, config):
         raise NotImplementedError
 
-    def generate(self, nets, config, n, *, labels=None, generator=None, **options):
+    def preview(self, nets, config, batch, generator):
         raise NotImplementedError
 
 
@@ -45,6 +57,18 @@ class BadPhases(Good):
 
     def phases(self, config):
         return [Phase("D", ("D",), lr=1e-3), Phase("D_reg", ("D",), every=4, lr=2e-4)]
+
+
+class UnknownRole(Good):
+    name = "unknownrole"
+
+    def phases(self, config):
+        return [Phase("D", ("D",)), Phase("G", ("G", "G_ema"))]
+
+
+class BadVerb(Good):
+    name = "badverb"
+    verbs = (Verb("Generate!", "not callable", dict, str, takes="everything", channels=(2,)),)
 
 
 class FutureApi(Good):
@@ -68,3 +92,4 @@ class ShadowsTag(Good):
 
 
 noloss, badphases, future, wrongname, duplicate, shadow = NoLoss(), BadPhases(), FutureApi(), WrongName(), Duplicate(), ShadowsTag()
+unknownrole, badverb = UnknownRole(), BadVerb()

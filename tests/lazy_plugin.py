@@ -8,14 +8,29 @@ import torch
 from torch import nn
 from torch.utils.data import Dataset
 
+from artgan.config import option
 from artgan.engine.losses import d_nonsaturating, g_nonsaturating
 from artgan.images import list_images, read_image, to_tensor
-from artgan.plugin import Phase, Plugin
+from artgan.outputs import Images
+from artgan.plugin import Phase, Plugin, Verb
 
 
 @dataclass
 class LazyConfig:
     z_dim: int = 4  # noise length
+
+
+@dataclass
+class GenerateOptions:
+    n: int = option(1, "how many", flag="-n")
+
+
+def generate(model, options, inputs, generator):
+    if options.n < 1:
+        from artgan.errors import ArtganError
+
+        raise ArtganError("n must be at least 1")
+    return Images(model.nets["G"](torch.randn(options.n, model.config.z_dim, generator=generator)))
 
 
 class Files(Dataset):
@@ -32,6 +47,8 @@ class Files(Dataset):
 class LazyPlugin(Plugin):
     name = "lazy"
     Config = LazyConfig
+    roles = ("G", "D")
+    verbs = (Verb("generate", generate, GenerateOptions, Images, channels=(1,), size=lambda c, o, i: (4, 4)),)
 
     def phases(self, config):
         return [Phase("D", ("D",)), Phase("G", ("G",))]
@@ -43,6 +60,10 @@ class LazyPlugin(Plugin):
         }
 
     def dataset(self, source, config):
+        if not isinstance(source, str):
+            from artgan.errors import ArtganError
+
+            raise ArtganError("give one folder")
         return Files(source)
 
     def loss(self, phase, nets, batch, config):
@@ -51,8 +72,8 @@ class LazyPlugin(Plugin):
             return d_nonsaturating(nets["D"](batch), nets["D"](nets["G"](z).detach())), {}
         return g_nonsaturating(nets["D"](nets["G"](z))), {}
 
-    def generate(self, nets, config, n, *, labels=None, generator=None, **options):
-        return nets["G"](torch.randn(n, config.z_dim, generator=generator))
+    def preview(self, nets, config, batch, generator):
+        return nets["G"](torch.randn(4, config.z_dim, generator=generator))
 
 
 plugin = LazyPlugin()

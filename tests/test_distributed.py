@@ -18,6 +18,7 @@ def test_torchrun_two_processes_train_one_run(tmp_path):
         capture_output=True, text=True, timeout=300,
     )
     assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.count("checkpoint ") == 1, "only rank 0 prints the result line"
     lines = [json.loads(line) for line in (run / "stats.jsonl").read_text().splitlines()]
     assert [line["step"] for line in lines] == [1, 2, 3, 4], "only rank 0 writes stats"
     assert all(line["world_size"] == 2 for line in lines)

@@ -7,8 +7,9 @@ import torch
 from PIL import Image
 
 from artgan.errors import ArtganError
+from artgan.files import write_bytes_atomic
 from artgan.images import (
-    list_images, make_grid, read_image, read_metadata, save_image, to_pil, to_tensor, write_bytes_atomic,
+    list_images, make_grid, read_image, read_metadata, save_image, to_pil, to_tensor,
 )
 
 

@@ -19,7 +19,7 @@ def test_nonsaturating_values():
     d_loss, g_loss = objective("nonsaturating")
     zero = torch.zeros(3)
     assert d_loss(zero, zero).item() == pytest.approx(2 * torch.log(torch.tensor(2.0)).item())
-    with pytest.raises(ValueError, match="unknown GAN objective"):
+    with pytest.raises(ArtganError, match="unknown GAN objective"):
         objective("mse")
 
 

@@ -51,7 +51,7 @@ def test_builtin_digits_and_folders(tmp_path, digits_folder):
 
 def test_shipped_digits_model_generates_and_beats_an_untrained_one():
     model = artgan.load("mlp.digits", device="cpu")
-    images = model.generate(4, seed=0)
+    images = artgan.to_pil(model.generate(n=4, seed=0))
     assert len(images) == 4 and images[0].size == (28, 28) and images[0].mode == "L"
     trained = artgan.evaluate(model, "builtin:digits", n=200, seed=0)["swd"]
     untrained = artgan.evaluate(model.untrained(), "builtin:digits", n=200, seed=0)["swd"]
@@ -67,10 +67,11 @@ def test_shipped_digits_model_card_is_complete():
     assert meta["kind"] == "export" and meta["plugin"] == "mlp" and str(meta["step"]) in card
 
 
-@pytest.mark.parametrize("bad", [{"labels": "3"}, {"size": 64}])
-def test_generate_rejects_what_it_cannot_do(bad):
+@pytest.mark.parametrize("bad, message", [({"label": "3"}, "unknown generate option 'label'"), ({"n": 0}, "at least 1"),
+                                          ({"n": "many"}, "expected int")])
+def test_generate_rejects_what_it_cannot_do(bad, message):
     from artgan.errors import ArtganError
 
     model = artgan.load("mlp.digits", device="cpu")
-    with pytest.raises(ArtganError):
-        model.generate(1, **bad)
+    with pytest.raises(ArtganError, match=message):
+        model.generate(**bad)

@@ -4,7 +4,7 @@ import zipfile
 
 import pytest
 
-from artgan import registry
+from artgan import presets, registry
 from artgan.checkpoint import WEIGHTS_FILE, sha256_file
 from artgan.errors import ArtganError
 from artgan.plugin import Preset
@@ -25,6 +25,9 @@ def test_broken_plugins_are_listed_with_reasons(fake_plugins):
         "wrongname": "fake_plugins:wrongname",
         "mlp": "fake_plugins:duplicate",
         "ghost": "fake_plugins:does_not_exist",
+        "unknownrole": "fake_plugins:unknownrole",
+        "badverb": "fake_plugins:badverb",
+        "example_v1": "plugin_api1:plugin",
     })
     records = registry.discover()
     assert records["good"].ok and records["mlp"].ok
@@ -36,6 +39,13 @@ def test_broken_plugins_are_listed_with_reasons(fake_plugins):
     assert "make them equal" in reasons["wrongname"]
     assert "already taken" in next(e for n, e in reasons.items() if n.startswith("mlp ("))
     assert "import failed" in reasons["ghost"]
+    assert "phase 'G' trains ['G_ema'], which are not in `roles`" in reasons["unknownrole"]
+    for problem in ("unique lowercase identifier", "`run` must be callable", "`Options` must be a dataclass",
+                    "`output` must be a subclass", "`takes` must be one of", "`channels` may only hold"):
+        assert problem in reasons["badverb"], problem
+    # a plugin written for the first contract is told, by version, what to change
+    assert reasons["example_v1"].startswith("written for artgan plugin API 1, this artgan speaks API 2: to update, declare `roles`")
+    assert "docs/plugins.md" in reasons["example_v1"]
     with pytest.raises(ArtganError, match="plugin 'crashy' is broken"):
         registry.get_plugin("crashy")
 
@@ -68,7 +78,7 @@ def test_damaged_preset_is_refused(tmp_path):
     (copy / WEIGHTS_FILE).write_bytes(b"garbage")
     damaged = Preset(tag="digits", task="generate", sha256=shipped.sha256, licence="x", description="x", path=copy)
     with pytest.raises(ArtganError, match="damaged"):
-        registry.preset_path(plugin, damaged)
+        presets.preset_path(plugin, damaged)
 
 
 def test_remote_preset_is_fetched_once_into_the_cache(tmp_path, monkeypatch):
@@ -79,10 +89,10 @@ def test_remote_preset_is_fetched_once_into_the_cache(tmp_path, monkeypatch):
         for name in ("config.json", WEIGHTS_FILE):
             bundle.write(shipped.path / name, f"digits/{name}")
     remote = Preset(tag="digits", task="generate", sha256=shipped.sha256, licence="x", description="x", url=archive.as_uri())
-    folder = registry.preset_path(plugin, remote)
-    assert folder.is_relative_to(registry.cache_dir()) and sha256_file(folder / WEIGHTS_FILE) == shipped.sha256
+    folder = presets.preset_path(plugin, remote)
+    assert folder.is_relative_to(presets.cache_dir()) and sha256_file(folder / WEIGHTS_FILE) == shipped.sha256
     archive.unlink()  # a second use needs no download
-    assert registry.preset_path(plugin, remote) == folder
+    assert presets.preset_path(plugin, remote) == folder
     missing = Preset(tag="other", task="generate", sha256="b" * 64, licence="x", description="x", url=(tmp_path / "gone.zip").as_uri())
     with pytest.raises(ArtganError, match="could not download"):
-        registry.preset_path(plugin, missing)
+        presets.preset_path(plugin, missing)

@@ -10,6 +10,7 @@ from PIL import Image
 import artgan
 from artgan.cli import cli
 from artgan.images import read_metadata
+from artgan_cyclegan import stylize
 
 
 @pytest.fixture
@@ -93,5 +94,7 @@ def test_corrupt_and_bomb_images_are_refused(style_run, tmp_path):
 
 def test_python_api_returns_a_pil_image(style_run):
     image = Image.new("RGB", (30, 20), "white")
-    out = artgan.stylize(image, style=str(style_run), max_size=16)
+    out = stylize(image, style=str(style_run), max_size=16)
     assert isinstance(out, Image.Image) and out.size == (16, 11)
+    images = artgan.load(style_run).stylize(image, max_size=16)
+    assert images.pixels.shape == (1, 3, 11, 16) and images.metadata["max_size"] == 16

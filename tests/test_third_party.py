@@ -37,9 +37,46 @@ def installed_example(tmp_path, monkeypatch):
 def test_installed_package_is_discovered_trained_and_sampled(installed_example, tmp_path, digits_folder):
     record = registry.discover()["example"]
     assert record.ok, record.error
-    assert record.distribution == "artgan-example-plugin" and record.version == "0.1.0"
+    assert record.distribution == "artgan-example-plugin" and record.version == "0.2.0"
     final = artgan.train("example", digits_folder, tmp_path / "run", steps=2,
                          config=["z_dim=4", "width=8", "image_size=8", "batch_size=4"], device="cpu", progress=False)
     assert final.name == "step-0000002"
-    images = artgan.load(str(tmp_path / "run"), device="cpu").generate(3, seed=1)
+    images = artgan.to_pil(artgan.load(str(tmp_path / "run"), device="cpu").generate(n=3, seed=1))
     assert len(images) == 3 and images[0].size == (8, 8) and images[0].mode == "RGB"
+
+
+def test_a_plugin_with_its_own_output_writers_and_command_works_through_artgan(tmp_path):
+    """The sample heights package: conditional, a non-image output, its own formats and command."""
+    import json
+
+    from click.testing import CliRunner
+
+    from artgan.cli import cli
+    from artgan.images import write_random_images
+
+    plugin = registry.get_plugin("heights")
+    data = tmp_path / "terrain"
+    for index, name in enumerate(("craters", "dunes")):
+        write_random_images(data / name, count=3, size=(40, 40), seed=index)
+    tiny = [f"-c{k}={v}" for k, v in {"batch_size": 2, "sample_every": 0, "workers": 0}.items()]
+    for key, value in dataclasses_of(plugin.tiny_config()).items():
+        tiny.append(f"-cmodel.{key}={json.dumps(value) if not isinstance(value, str) else value}")
+    runner = CliRunner()
+    trained = runner.invoke(cli, ["train", "heights", "--data", str(data), "--steps", "2", "--out", str(tmp_path / "run"), "--quiet", *tiny])
+    assert trained.exit_code == 0, trained.output + trained.stderr
+    made = runner.invoke(cli, ["generate", str(tmp_path / "run"), "-n", "2", "--label", "dunes", "--seed", "1",
+                               "-o", str(tmp_path / "f.pgm"), "--json"])
+    assert made.exit_code == 0, made.stderr
+    assert (tmp_path / "f.pgm").read_bytes().startswith(b"P5")
+    refused = runner.invoke(cli, ["generate", str(tmp_path / "run"), "-o", str(tmp_path / "f.png")])
+    assert refused.exit_code == 2 and "cannot write Heightfield as '.png'" in refused.stderr
+    info = runner.invoke(cli, ["heights-info", str(tmp_path / "f.pgm"), "--json"])
+    assert info.exit_code == 0, info.stderr
+    fields = artgan.load(str(tmp_path / "run"), device="cpu").generate(n=2, seed=1, label="dunes")
+    assert type(fields).__name__ == "Heightfield" and fields.heights.shape[0] == 2
+
+
+def dataclasses_of(config):
+    import dataclasses
+
+    return {k: v for k, v in dataclasses.asdict(config).items() if k != "labels"}

@@ -7,8 +7,17 @@ from PIL import Image
 
 import artgan
 from artgan.errors import ArtganError
+from artgan.inference.tiling import _starts, translate_tiled
 from artgan.metrics.ssim import ssim
-from artgan.translate import _starts, stylize_image, translate_tensor
+from artgan_cyclegan import CycleGANPlugin
+
+
+def translate_tensor(model, picture, **kw):
+    return translate_tiled(lambda x: CycleGANPlugin._translate(model, x), model.nets.values(), picture, **kw)
+
+
+def stylize_image(model, image, **options):
+    return artgan.to_pil(model.stylize(image, **options))[0]
 
 
 @pytest.fixture(scope="module")
@@ -39,11 +48,14 @@ def test_tile_starts_cover_and_align():
         assert starts[0] == 0 and starts[-1] + 256 >= length and all(s % 64 == 0 for s in starts)
 
 
-def test_large_images_need_no_more_than_a_tile_of_network_memory(tiny_style, monkeypatch):
+def test_large_images_need_no_more_than_a_tile_of_network_memory(tiny_style):
     seen = []
-    original = tiny_style.translate
-    monkeypatch.setattr(tiny_style, "translate", lambda images: seen.append(images.shape[-2:]) or original(images))
-    translate_tensor(tiny_style, _picture(700, 900), tile=256, overlap=64, margin=64, stats_size=256)
+
+    def translate(images):
+        seen.append(images.shape[-2:])
+        return CycleGANPlugin._translate(tiny_style, images)
+
+    translate_tiled(translate, tiny_style.nets.values(), _picture(700, 900), tile=256, overlap=64, margin=64, stats_size=256)
     assert max(h * w for h, w in seen) <= (256 + 2 * 64) ** 2
 
 

@@ -5,6 +5,15 @@ Per step: fetch a batch; for each of the plugin's phases that is due, compute it
 processes, step that phase's Adam; then update the EMA, log, draw samples and checkpoint
 on schedule. The loop owns optimizers, learning-rate schedule, EMA, precision, seeds,
 distribution, progress and checkpoints; the plugin owns only the maths.
+
+Lazy phases (``Phase.every`` = k > 1) follow StyleGAN2-ADA (Karras et al. 2020,
+``training/training_loop.py``). The contract: a lazy phase's loss is written at its nominal
+weight; the engine applies the interval. It multiplies the phase's loss by k (the "gain")
+and builds the Adam the phase shares with its main phase with ``lr * r`` and ``betas ** r``,
+r = k / (k + 1), which makes up for the extra optimizer step every k steps.
+
+A phase whose loss or gradients are not finite skips its update (an fp16 GradScaler skips
+on its own); after ``MAX_NONFINITE`` such skips in a row training stops with an error.
 """
 
 from __future__ import annotations
@@ -24,8 +33,8 @@ import torch
 from torch import nn
 from torch.utils.data import default_collate
 
-import artgan
-from artgan import checkpoint as ckpt
+import artgan.checkpoint as ckpt
+from artgan._version import __version__
 from artgan.config import TrainConfig, apply_overrides, from_dict, to_dict
 from artgan.engine import runtime as rt
 from artgan.engine.augment import Augmented, build_pipeline
@@ -37,6 +46,9 @@ from artgan.images import make_grid, save_image
 from artgan.plugin import Phase, Plugin
 
 log = logging.getLogger("artgan")
+
+#: Consecutive non-finite updates of one phase after which training stops.
+MAX_NONFINITE = 8
 
 
 @dataclasses.dataclass
@@ -152,6 +164,17 @@ def _set_rng_state(state: dict[str, Any]) -> None:
     random.setstate((version, tuple(internal), gauss))
 
 
+def _key(phase: Phase) -> str:
+    """The optimizer ``phase`` uses: one per set of trained roles."""
+    return "+".join(sorted(phase.trains))
+
+
+def _all_finite(value: torch.Tensor, tensors: list[torch.Tensor]) -> bool:
+    """Whether the scalar ``value`` and every element of ``tensors`` are finite (one device sync)."""
+    norms = torch._foreach_norm(tensors, float("inf")) if tensors else []  # max |x|; NaN stays NaN
+    return bool(torch.isfinite(torch.stack([value.float().reshape(()), *(n.float() for n in norms)])).all())
+
+
 class _Run:
     """The state of one training run; :meth:`loop` drives it."""
 
@@ -180,6 +203,9 @@ class _Run:
         self.step = 0
         self.log_sums: dict[str, torch.Tensor | float] = {}
         self.log_counts: dict[str, int] = {}
+        self.skipped = 0  # non-finite updates skipped since the last stats line
+        self.nonfinite_streak: dict[str, int] = {}  # consecutive skipped updates, by phase
+        self.preview: Any = None  # the batch preview() shows, read when first needed
         elapsed = 0.0
         _seed_everything(train_cfg.seed + 1 + runtime.rank)
         if saved is not None:
@@ -200,15 +226,28 @@ class _Run:
         return {role: net.to(self.runtime.device, memory_format=memory_format).train() for role, net in nets.items()}
 
     def _make_optimizers(self) -> dict[str, _Optimizer]:
-        optimizers: dict[str, _Optimizer] = {}
+        """One Adam per set of trained roles, rescaled for a lazy phase among its users."""
+        sharing: dict[str, list[Phase]] = {}
         for phase in self.phases:
-            key = "+".join(sorted(phase.trains))
-            if key in optimizers:
-                continue
-            params = [p for role in sorted(phase.trains) for p in self.nets[role].parameters()]
+            sharing.setdefault(_key(phase), []).append(phase)
+        optimizers: dict[str, _Optimizer] = {}
+        for key, phases in sharing.items():
+            first = phases[0]
+            intervals = sorted({p.every for p in phases if p.every > 1})
+            if len(intervals) > 1:
+                names = ", ".join(f"{p.name!r} (every={p.every})" for p in phases if p.every > 1)
+                raise ArtganError(
+                    f"plugin {self.plugin.name!r}: lazy phases {names} train the same networks and so share "
+                    "one optimizer, which can be rescaled for only one interval: give them the same `every`, "
+                    "or let them train different roles"
+                )
+            ratio = intervals[0] / (intervals[0] + 1) if intervals else 1.0
+            lr = first.lr * ratio
+            betas = tuple(b**ratio for b in first.betas) if intervals else first.betas
+            params = [p for role in sorted(first.trains) for p in self.nets[role].parameters()]
             scaler = torch.amp.GradScaler(self.runtime.device.type) if self.runtime.precision == "fp16" else None
-            adam = torch.optim.Adam(params, lr=phase.lr, betas=phase.betas)
-            optimizers[key] = _Optimizer(tuple(sorted(phase.trains)), params, adam, phase.lr, scaler)
+            adam = torch.optim.Adam(params, lr=lr, betas=betas)
+            optimizers[key] = _Optimizer(tuple(sorted(first.trains)), params, adam, lr, scaler)
         return optimizers
 
     def _restore(self, saved: ckpt.Checkpoint) -> float:
@@ -227,11 +266,21 @@ class _Run:
         self.step = int(state["step"])
         self.log_sums = dict(state.get("log_sums", {}))
         self.log_counts = dict(state.get("log_counts", {}))
+        self.skipped = int(state.get("skipped", 0))
+        self.nonfinite_streak = dict(state.get("nonfinite_streak", {}))
         rng = state["rng"]
         if len(rng) == self.runtime.world_size:
             _set_rng_state(rng[self.runtime.rank])
-        else:
-            log.warning("resuming with %d process(es) instead of %d: random streams restart", self.runtime.world_size, len(rng))
+        elif self.runtime.is_main:
+            old_world = int(saved.meta.get("world_size", len(rng)))
+            old_batch = int(saved.meta["train_config"]["batch_size"]) * old_world
+            new_batch = self.train_cfg.batch_size * self.runtime.world_size
+            log.warning(
+                "resuming with %d process(es) instead of %d: the effective batch (batch_size × processes) "
+                "changes from %d to %d images per step, so the learning dynamics differ, and the random "
+                "streams restart; to continue exactly, resume with %d process(es)",
+                self.runtime.world_size, old_world, old_batch, new_batch, old_world,
+            )
         if self.runtime.is_main:
             log.info("resuming %s from step %d", self.out, self.step)
         return float(state.get("elapsed_s", 0.0))
@@ -241,14 +290,13 @@ class _Run:
         cfg, runtime = self.train_cfg, self.runtime
         batch_images = cfg.batch_size * runtime.world_size
         loader = make_loader(self.dataset, cfg.batch_size, runtime, seed=cfg.seed, start=self.step * cfg.batch_size, workers=cfg.workers)
-        preview_batch = self._preview_batch()
         batches = iter(loader)
         params_by_role = {role: list(net.parameters()) for role, net in self.nets.items()}
         bar = Progress(cfg.steps, self.step, self.show_progress)
-        last_saved = None
+        last_saved = last_sampled = None
         interval_start, interval_step = time.perf_counter(), self.step
         try:
-            with StopRequest() as stop:
+            with StopRequest(announce=runtime.is_main) as stop:
                 while self.step < cfg.steps:
                     try:
                         batch = runtime.to_device(next(batches))
@@ -263,13 +311,17 @@ class _Run:
                     self.step += 1
                     if self.ema is not None:
                         self.ema.update(self.step * batch_images, batch_images)
+                    stuck = [name for name, count in self.nonfinite_streak.items() if count >= MAX_NONFINITE]
+                    if stuck:
+                        self._give_up(stuck, last_saved)
                     bar.advance()
                     if self.step % cfg.log_every == 0 or self.step == cfg.steps:
                         now = time.perf_counter()
                         bar.show(self._write_stats((self.step - interval_step) / max(now - interval_start, 1e-9)))
                         interval_start, interval_step = now, self.step
                     if cfg.sample_every and self.step % cfg.sample_every == 0:
-                        self._save_samples(preview_batch)
+                        self._save_samples()
+                        last_sampled = self.step
                     if cfg.checkpoint_every and self.step % cfg.checkpoint_every == 0:
                         last_saved = self._save()
                     if rt.any_process(stop.requested, runtime):
@@ -278,6 +330,8 @@ class _Run:
             bar.close()
         if last_saved != self.step:
             self._save()
+        if cfg.sample_every and last_sampled != self.step:  # every run ends with a grid
+            self._save_samples()
         if runtime.distributed:
             self._check_in_sync()
         final = ckpt.CHECKPOINTS_DIR + f"/step-{self.step:07d}"
@@ -288,7 +342,8 @@ class _Run:
         return self.out / final
 
     def _run_phase(self, phase: Phase, batch: Any, params_by_role: dict[str, list[nn.Parameter]]) -> None:
-        opt = self.optimizers["+".join(sorted(phase.trains))]
+        """Compute ``phase``'s loss, back-propagate it (times its interval) and step its Adam."""
+        opt = self.optimizers[_key(phase)]
         for role, params in params_by_role.items():
             trainable = role in phase.trains
             for p in params:
@@ -297,21 +352,49 @@ class _Run:
             loss, logs = self.plugin.loss(phase.name, self.loss_nets, batch, self.model_cfg)
         if not isinstance(loss, torch.Tensor) or loss.dim() != 0:
             raise ArtganError(f"plugin {self.plugin.name!r}: loss({phase.name!r}) must return a scalar tensor")
+        gained = loss * phase.every if phase.every > 1 else loss  # the lazy-phase gain
         opt.adam.zero_grad(set_to_none=True)
         if opt.scaler is not None:
-            opt.scaler.scale(loss).backward()
+            opt.scaler.scale(gained).backward()
         else:
-            loss.backward()
-        if self.runtime.distributed:
-            rt.average_gradients(opt.params, self.runtime.world_size)
-        if opt.scaler is not None:
+            gained.backward()
+        check = gained.detach()
+        if self.runtime.distributed:  # the loss rides along, so every process decides alike
+            check = rt.average_gradients(opt.params, self.runtime.world_size, extra=check)
+        if opt.scaler is not None:  # the scaler skips non-finite steps itself
             opt.scaler.step(opt.adam)
             opt.scaler.update()
-        else:
+        elif _all_finite(check, [p.grad for p in opt.params if p.grad is not None]):
             opt.adam.step()
+            self.nonfinite_streak.pop(phase.name, None)
+        else:
+            opt.adam.zero_grad(set_to_none=True)
+            self.skipped += 1
+            streak = self.nonfinite_streak[phase.name] = self.nonfinite_streak.get(phase.name, 0) + 1
+            if self.runtime.is_main:
+                log.warning("step %d: phase %r gave a non-finite loss or gradient; its update is skipped (%d in a row)",
+                            self.step + 1, phase.name, streak)
+            return
         self._accumulate(f"{phase.name}/loss", loss)
         for name, value in logs.items():
             self._accumulate(f"{phase.name}/{name}", value)
+
+    def _give_up(self, phases: list[str], last_saved: int | None) -> None:
+        """Stop a run whose updates keep failing: keep its last good state, then raise."""
+        names = ", ".join(repr(name) for name in phases)
+        params = [p.detach() for net in self.nets.values() for p in net.parameters()]
+        if _all_finite(torch.zeros((), device=self.runtime.device), params):
+            if last_saved != self.step:
+                self._save()
+            kept = f"the last good state is in {self.out / ckpt.CHECKPOINTS_DIR}/step-{self.step:07d}"
+        else:
+            kept = "the weights themselves are no longer finite, so no checkpoint was written"
+        precision = "" if self.runtime.precision == "fp32" else f", use `-c precision=fp32` instead of {self.runtime.precision}"
+        raise ArtganError(
+            f"phase(s) {names} gave non-finite losses or gradients {MAX_NONFINITE} steps in a row "
+            f"(up to step {self.step}), so training stopped; {kept}. To fix it, start a new run with a "
+            f"lower learning rate{precision}, and check the data for broken or extreme images"
+        )
 
     def _accumulate(self, key: str, value: torch.Tensor | float) -> None:
         if isinstance(value, torch.Tensor):
@@ -331,6 +414,7 @@ class _Run:
     def _write_stats(self, steps_per_s: float) -> dict[str, float]:
         means = {k: float(v) / self.log_counts[k] for k, v in self.log_sums.items()}
         self.log_sums, self.log_counts = {}, {}
+        skipped, self.skipped = self.skipped, 0
         if self.runtime.is_main:
             lr = {key: opt.adam.param_groups[0]["lr"] for key, opt in self.optimizers.items()}
             self.stats.write({
@@ -340,14 +424,19 @@ class _Run:
                 "steps_per_s": round(steps_per_s, 3),
                 "world_size": self.runtime.world_size,
                 "lr": lr,
+                **({"skipped_steps": skipped} if skipped else {}),
                 **means,
             })
         return {k: v for k, v in means.items() if k.endswith("/loss")}
 
     def _preview_batch(self) -> Any:
-        if not self.runtime.is_main or self.plugin.task != "translate":
-            return None
+        """The first (up to) 8 dataset items as one batch on the device, for ``preview``.
+
+        Seeded inside a fork of the random streams: the same batch whenever it is first
+        read (the first grid of a run or of a resumed run), and training's streams untouched.
+        """
         with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(self.train_cfg.seed)
             items = [self.dataset[i] for i in range(min(8, len(self.dataset)))]
         return self.runtime.to_device(default_collate(items))
 
@@ -356,9 +445,12 @@ class _Run:
         return {role: source[role] for role in self.plugin.inference_roles}
 
     @torch.no_grad()
-    def _save_samples(self, preview_batch: Any) -> None:
+    def _save_samples(self) -> None:
+        """Draw the sample grid of the current step (rank 0)."""
         if not self.runtime.is_main:
             return
+        if self.preview is None:  # read on first use, so a run without grids never reads it
+            self.preview = self._preview_batch()
         nets = self._inference_nets()
         modes = {role: net.training for role, net in nets.items()}
         for net in nets.values():
@@ -366,11 +458,11 @@ class _Run:
         with torch.random.fork_rng(devices=[self.runtime.device] if self.runtime.device.type == "cuda" else []):
             generator = torch.Generator().manual_seed(self.train_cfg.seed)
             with self.runtime.autocast():
-                images = self.plugin.preview(nets, self.model_cfg, preview_batch, generator)
+                images = self.plugin.preview(nets, self.model_cfg, self.preview, generator)
         for role, net in nets.items():
             net.train(modes[role])
         path = self.out / "samples" / f"step-{self.step:07d}.png"
-        save_image(make_grid(images.float()), path, metadata={"model": str(self.out), "step": self.step, "version": artgan.__version__})
+        save_image(make_grid(images.float()), path, metadata={"model": str(self.out), "step": self.step, "version": __version__})
 
     def _save(self) -> int:
         """Write a checkpoint of the current step (rank 0); return the step saved."""
@@ -382,9 +474,8 @@ class _Run:
                 "kind": "training",
                 "plugin": self.plugin.name,
                 "plugin_version": plugin_version(self.plugin),
-                "artgan_version": artgan.__version__,
+                "artgan_version": __version__,
                 "torch_version": torch.__version__,
-                "task": self.plugin.task,
                 "step": self.step,
                 "images_seen": self.step * self.train_cfg.batch_size * self.runtime.world_size,
                 "wall_time_s": round(self.timer.elapsed, 1),
@@ -401,6 +492,8 @@ class _Run:
                 "rng": states,
                 "log_sums": {k: float(v) for k, v in self.log_sums.items()},
                 "log_counts": dict(self.log_counts),
+                "skipped": self.skipped,
+                "nonfinite_streak": dict(self.nonfinite_streak),
                 "elapsed_s": self.timer.elapsed,
             }
             ckpt.save_run_checkpoint(

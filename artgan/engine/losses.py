@@ -19,13 +19,15 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import torch
+
+from artgan.errors import ArtganError
 import torch.nn.functional as F
 
 DLoss = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 GLoss = Callable[[torch.Tensor], torch.Tensor]
 
 
-# Logits are taken in float32: under bf16 autocast a mean over a large patch map loses digits.
+# Logits are taken in float32: under bf16 autocast a mean over a large patch map loses precision.
 
 
 def d_nonsaturating(real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
@@ -73,7 +75,7 @@ def objective(name: str) -> tuple[DLoss, GLoss]:
     try:
         return OBJECTIVES[name]
     except KeyError:
-        raise ValueError(f"unknown GAN objective {name!r}; choose one of {', '.join(OBJECTIVES)}") from None
+        raise ArtganError(f"unknown GAN objective {name!r}; choose one of {', '.join(OBJECTIVES)}") from None
 
 
 def r1_penalty(discriminator: Callable[..., torch.Tensor], real: torch.Tensor, *args: object) -> torch.Tensor:

@@ -54,11 +54,13 @@ class Progress:
 class StopRequest:
     """Turns the first Ctrl-C (or SIGTERM) into a request to stop after the current step.
 
-    The loop then writes a checkpoint and returns; a second Ctrl-C aborts at once.
+    The loop then writes a checkpoint and returns; a second Ctrl-C aborts at once. Only an
+    ``announce``-ing instance (rank 0's) says so, since every process gets the signal.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, announce: bool = True) -> None:
         self.requested = False
+        self.announce = announce
         self._previous: dict[int, Any] = {}
 
     def __enter__(self) -> StopRequest:
@@ -75,7 +77,8 @@ class StopRequest:
         if self.requested and signum == signal.SIGINT:
             raise KeyboardInterrupt
         self.requested = True
-        log.warning("stopping after this step and saving a checkpoint (press Ctrl-C again to abort without one)")
+        if self.announce:
+            log.warning("stopping after this step and saving a checkpoint (press Ctrl-C again to abort without one)")
 
 
 class Timer:

@@ -111,6 +111,20 @@ def resolve_precision(requested: str, device: torch.device) -> str:
     return requested
 
 
+def inference_precision(requested: str, preferred: str, device: torch.device) -> str:
+    """Precision for inference: ``auto`` takes ``preferred`` (a plugin's measured choice) where
+    the device runs it natively (bf16: CUDA with bf16, or a CPU with AVX-512 bf16 / AMX),
+    else fp32; anything else is checked like a training precision."""
+    if requested != "auto":
+        return resolve_precision(requested, device)
+    if preferred == "bf16":
+        if device.type == "cuda" and torch.cuda.is_bf16_supported():
+            return "bf16"
+        if device.type == "cpu" and torch.backends.mkldnn.is_available() and torch.ops.mkldnn._is_mkldnn_bf16_supported():
+            return "bf16"
+    return "fp32"
+
+
 def start(device: str = "auto", precision: str = "auto", channels_last: bool = False) -> Runtime:
     """Create the runtime, joining the ``torchrun`` process group when there is one."""
     world_size = int(os.environ.get("WORLD_SIZE", "1"))
@@ -150,12 +164,21 @@ def broadcast_parameters(modules: Iterable[torch.nn.Module]) -> None:
             dist.broadcast(tensor.data, src=0)
 
 
-def average_gradients(params: list[torch.nn.Parameter], world_size: int) -> None:
-    """All-reduce the gradients of ``params`` in one flat buffer and divide by the world size."""
+def average_gradients(params: list[torch.nn.Parameter], world_size: int,
+                      extra: torch.Tensor | None = None) -> torch.Tensor | None:
+    """All-reduce the gradients of ``params`` in one flat buffer and divide by the world size.
+
+    A scalar ``extra`` (e.g. the loss) rides along in the same buffer; its average across
+    processes is returned (None without one).
+    """
     params = [p for p in params if p.requires_grad]
-    if not params:
-        return
-    flat = torch.cat([(p.grad if p.grad is not None else torch.zeros_like(p)).reshape(-1) for p in params])
+    parts = [(p.grad if p.grad is not None else torch.zeros_like(p)).reshape(-1) for p in params]
+    if extra is not None:
+        dtype = parts[0].dtype if parts else torch.float32
+        parts.append(extra.detach().reshape(1).to(dtype))
+    if not parts:
+        return None
+    flat = torch.cat(parts)
     dist.all_reduce(flat)
     flat /= world_size
     offset = 0
@@ -163,6 +186,7 @@ def average_gradients(params: list[torch.nn.Parameter], world_size: int) -> None
         count = p.numel()
         p.grad = flat[offset : offset + count].view_as(p).clone()
         offset += count
+    return flat[offset].clone() if extra is not None else None
 
 
 def any_process(flag: bool, runtime: Runtime) -> bool:

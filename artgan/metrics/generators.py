@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import torch
@@ -28,11 +29,10 @@ def real_images(dataset: Any, n: int, seed: int) -> torch.Tensor:
     return torch.stack([image_of(dataset[int(i)]).float() for i in order])
 
 
-def evaluate_generator(model: Any, source: str, *, n: int, seed: int) -> dict[str, Any]:
-    """SWD×1000 between ``n`` samples of ``model`` and ``n`` images of ``source``."""
-    dataset = model.plugin.dataset(source, model.config)
+def evaluate_generator(sample: Callable[[int, int], torch.Tensor], dataset: Any, *, n: int, seed: int) -> dict[str, Any]:
+    """SWD×1000 between ``n`` samples (``sample(count, seed)`` → ``N×C×H×W``) and ``n`` items of ``dataset``."""
     real = real_images(dataset, n, seed)
-    fake = model.generate(real.shape[0], seed=seed, output="tensor")
+    fake = sample(real.shape[0], seed)
     if fake.shape[1:] != real.shape[1:]:
         raise ArtganError(
             f"the model makes {tuple(fake.shape[1:])} images but the data gives {tuple(real.shape[1:])}; "

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import torch
@@ -25,8 +25,10 @@ def square(image: Image.Image, size: int = SWD_SIZE) -> torch.Tensor:
     return to_tensor(image.convert("RGB").crop((left, top, left + side, top + side)).resize((size, size), Image.LANCZOS))
 
 
-def evaluate_translation(model: Any, source: str | Mapping[str, str], *, n: int, seed: int, max_size: int = 512) -> dict[str, Any]:
-    """Translate up to ``n`` images of ``source["a"]`` (at most ``max_size`` px) and report
+def evaluate_translation(translate: Callable[[Image.Image], Image.Image], source: str | Mapping[str, str], *, n: int,
+                         seed: int, max_size: int = 512) -> dict[str, Any]:
+    """Translate (with ``translate``, picture → picture) up to ``n`` images of ``source["a"]``
+    (at most ``max_size`` px) and report
 
     - ``style_swd``: SWD×1000 of their patches against ``source["b"]``'s — how much they
       look like B — beside ``style_swd_input``, the same for the untranslated inputs: a
@@ -34,17 +36,15 @@ def evaluate_translation(model: Any, source: str | Mapping[str, str], *, n: int,
     - ``content_ssim``: mean luminance SSIM of each output with its input — how much of the
       picture survives (1 = all).
     """
-    from artgan.translate import stylize_image
-
     if not isinstance(source, Mapping) or set(source) != {"a", "b"}:
-        raise ArtganError("evaluating a translation needs --data-a INPUTS --data-b TARGET-STYLE")
+        raise ArtganError("evaluating a translation needs two collections: --data-a INPUTS --data-b TARGET-STYLE")
     inputs = read_all(source["a"])[:n]
     targets = torch.stack([square(image) for image in read_all(source["b"])])
     outputs, similarity = [], []
     for image in inputs:
         scale = min(1.0, max_size / max(image.size))
         small = image.resize((round(image.width * scale), round(image.height * scale)), Image.LANCZOS) if scale < 1 else image
-        translated = stylize_image(model, small)
+        translated = translate(small)
         outputs.append(translated)
         similarity.append(ssim(to_tensor(translated.convert("RGB"))[None], to_tensor(small.convert("RGB"))[None]).item())
     translated = torch.stack([square(image) for image in outputs])

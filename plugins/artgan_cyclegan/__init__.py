@@ -8,7 +8,9 @@ linearly to zero over the second half of training, all as in the paper.
 ``Config()`` is the *light* configuration the shipped styles use, sized for CPUs: 16
 channels at full resolution (the paper: 64), residual blocks at 1/4 scale with 64 channels,
 resize-convolution upsampling, 128-pixel crops. The paper's configuration is
-``--variant paper``. Inference uses only ``G_AB``.
+``--variant paper``. Inference uses only ``G_AB``: the ``stylize`` verb repaints a picture
+of any size (tiled, see :mod:`artgan.inference.tiling`), and the ``artgan stylize`` command
+(:mod:`artgan_cyclegan.commands`) runs it over files, folders and stdin.
 
 Measured while choosing it (vangogh, same seed): with three downsamplings (blocks at 1/8
 scale, 128 channels, about 2 values per pixel) the cycle loss stalled near 0.58 and the
@@ -22,9 +24,46 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from artgan.plugin import Phase, Plugin, Preset
+from artgan.config import option
+from artgan.outputs import Images
+from artgan.plugin import Phase, Plugin, Preset, Verb
 
 STYLES_DIR = Path(__file__).parent / "styles"
+DEFAULT_STYLE = "vangogh"  # what `artgan stylize` paints in when no --style is given
+
+
+@dataclass
+class StylizeOptions:
+    """Options of ``stylize``."""
+
+    max_size: int | None = option(None, "Shrink inputs so the longer side is at most this many pixels.")
+    strength: float = option(1.0, "Blend with the original: 0 = unchanged, 1 = fully styled.")
+    preserve_color: bool = option(False, "Keep the photo's colours; take the style's light and texture.")
+
+
+def _stylized_size(config: Any, options: StylizeOptions, size: tuple[int, int] | None) -> tuple[int, int]:
+    height, width = size
+    if options.max_size is not None and max(height, width) > options.max_size:
+        scale = options.max_size / max(height, width)
+        return max(1, round(height * scale)), max(1, round(width * scale))
+    return height, width
+
+
+def stylize(image: Any, style: str = DEFAULT_STYLE, **options: Any) -> Any:
+    """Repaint ``image`` (a PIL image or a path) in ``style`` (a name or checkpoint folder); a PIL image.
+
+    The model stays loaded for the next call with the same style and device.
+    """
+    import artgan
+    from artgan.images import to_pil
+
+    key = (str(style), options.pop("device", "auto"), options.pop("precision", "auto"))
+    if key not in _LOADED:
+        _LOADED[key] = artgan.load(key[0], key[1], precision=key[2], verb="stylize")
+    return to_pil(_LOADED[key].run("stylize", image, options=options).pixels[0])
+
+
+_LOADED: dict[tuple[str, str, str], Any] = {}
 
 
 @dataclass
@@ -63,7 +102,7 @@ class CycleGANPlugin(Plugin):
 
     name = "cyclegan"
     Config = CycleGANConfig
-    task = "translate"
+    roles = ("G_AB", "G_BA", "D_A", "D_B", "pool_A", "pool_B")
     inference_roles = ("G_AB",)
     augment_roles = ("D_A", "D_B")
     inference_precision = "bf16"
@@ -158,18 +197,75 @@ class CycleGANPlugin(Plugin):
         loss_B = d_lsgan(D_B(real_B), D_B(fake_B.to(real_B.dtype)))
         return loss_A + loss_B, {"D_A": loss_A.detach(), "D_B": loss_B.detach()}
 
-    def translate(self, nets: Any, config: CycleGANConfig, images: Any, **options: Any) -> Any:
-        from artgan.errors import ArtganError
+    # ------------------------------------------------------------------ inference
+    @property
+    def verbs(self) -> tuple[Verb, ...]:
+        return (Verb("stylize", self.stylize, StylizeOptions, Images, takes="image", channels=(3, 4), size=_stylized_size,
+                     help="Repaint a picture of any size in the model's style; alpha is kept."),)
 
-        if options:
-            raise ArtganError(f"cyclegan takes no option(s) {', '.join(sorted(options))}")
-        return nets["G_AB"](images)
+    def stylize(self, model: Any, options: StylizeOptions, image: Any, generator: Any) -> Images:
+        """Translate a picture of any size and mode; alpha is kept, the size too (or capped
+        by ``max_size``). ``strength`` blends with the input; ``preserve_color`` keeps the
+        input's colours and takes only the luminance of the result (Gatys et al. 2016)."""
+        from PIL import Image
+
+        from artgan.errors import ArtganError
+        from artgan.images import to_8bit, to_pil, to_tensor
+        from artgan.inference.tiling import translate_tiled
+
+        if not 0.0 <= options.strength <= 1.0:
+            raise ArtganError(f"strength must be within 0..1, got {options.strength}")
+        if options.max_size is not None and options.max_size < 8:
+            raise ArtganError(f"max size must be at least 8 pixels, got {options.max_size}")
+        image = to_8bit(image)
+        alpha = image.getchannel("A") if image.mode in ("RGBA", "LA") else None
+        rgb = image.convert("RGB")
+        height, width = _stylized_size(model.config, options, (rgb.height, rgb.width))
+        if (width, height) != rgb.size:
+            rgb = rgb.resize((width, height), Image.LANCZOS)
+            alpha = alpha.resize((width, height), Image.LANCZOS) if alpha is not None else None
+        source = to_tensor(rgb)[None]
+        result = translate_tiled(lambda x: self._translate(model, x), model.nets.values(), source, progress=model.progress)
+        if options.strength < 1.0:
+            result = options.strength * result + (1 - options.strength) * source
+        out = to_pil(result[0])
+        if options.preserve_color:
+            luma = out.convert("YCbCr").getchannel("Y")
+            _, cb, cr = rgb.convert("YCbCr").split()
+            out = Image.merge("YCbCr", (luma, cb, cr)).convert("RGB")
+        if alpha is not None:
+            out.putalpha(alpha)
+        return Images(to_tensor(out)[None])
+
+    @staticmethod
+    def _translate(model: Any, images: Any) -> Any:
+        """``G_AB`` on a batch as it is (no tiling), in the model's precision and layout."""
+        import torch
+
+        images = images.to(model.device)
+        if model.plugin.inference_channels_last:
+            images = images.contiguous(memory_format=torch.channels_last)
+        with model.autocast():
+            out = model.nets["G_AB"](images)
+        return out.float().clamp(-1, 1)
 
     def preview(self, nets: Any, config: CycleGANConfig, batch: Any, generator: Any) -> Any:
         import torch
 
         photos = batch["A"][:4]
-        return torch.cat([photos, self.translate(nets, config, photos).to(photos.dtype)], dim=-1)
+        return torch.cat([photos, nets["G_AB"](photos).to(photos.dtype)], dim=-1)
+
+    def evaluate(self, model: Any, source: Any, *, n: int, seed: int) -> dict[str, Any]:
+        """Style distance of stylized pictures of ``source["a"]`` to ``source["b"]``, and content kept."""
+        from artgan.images import to_pil
+        from artgan.metrics.translation import evaluate_translation
+
+        return evaluate_translation(lambda picture: to_pil(model.run("stylize", picture).pixels[0]), source, n=n, seed=seed)
+
+    def commands(self) -> list[Any]:
+        from artgan_cyclegan.commands import stylize_command
+
+        return [stylize_command]
 
     def test_source(self, directory: Path, config: CycleGANConfig) -> dict[str, str]:
         from artgan.images import write_random_images

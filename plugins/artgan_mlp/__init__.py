@@ -24,7 +24,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from artgan.plugin import Phase, Plugin, Preset
+from artgan.config import option
+from artgan.outputs import Images
+from artgan.plugin import Phase, Plugin, Preset, Verb
 
 PRESETS_DIR = Path(__file__).parent / "presets"
 
@@ -42,12 +44,45 @@ class MLPConfig:
     objective: Literal["nonsaturating", "lsgan", "hinge"] = "nonsaturating"  # GAN objective
 
 
+@dataclass
+class GenerateOptions:
+    """Options of ``generate``."""
+
+    n: int = option(1, "How many images (more than one: a grid, or one file each in a folder).", flag="-n")
+    batch_size: int = option(64, "Images per forward pass (memory, not the result).")
+
+
+def generate(model: Any, options: GenerateOptions, inputs: None, generator: Any) -> Images:
+    """``options.n`` digits from normal noise drawn from ``generator``."""
+    import torch
+
+    from artgan.errors import ArtganError
+    from artgan.inference import in_batches
+
+    if options.batch_size < 1:
+        raise ArtganError("batch_size must be at least 1")
+    G = model.nets["G"]
+
+    def batch(start: int, count: int) -> torch.Tensor:
+        z = torch.randn(count, model.config.z_dim, generator=generator).to(model.device)
+        with model.autocast():
+            return G(z)
+
+    return Images(in_batches(options.n, options.batch_size, batch))
+
+
+def _image_size(config: MLPConfig, options: GenerateOptions, inputs: Any) -> tuple[int, int]:
+    return config.image_size, config.image_size
+
+
 class MLPPlugin(Plugin):
     """Unconditional MLP GAN on small grayscale images."""
 
     name = "mlp"
     Config = MLPConfig
-    task = "generate"
+    roles = ("G", "D")
+    verbs = (Verb("generate", generate, GenerateOptions, Images, channels=(1,), size=_image_size,
+                  help="Draw digits (or whatever the model learnt) from noise."),)
     inference_roles = ("G",)
     augment_roles = ("D",)
     # Chosen on builtin:digits (SWD×1e3 of 500 samples vs real, lower is better; real vs real 15):
@@ -105,19 +140,20 @@ class MLPPlugin(Plugin):
             return d_loss(real_logits, fake_logits), logs
         return g_loss(nets["D"](nets["G"](z))), {}
 
-    def generate(self, nets: Any, config: MLPConfig, n: int, *, labels: Any = None, generator: Any = None, **options: Any) -> Any:
+    def preview(self, nets: Any, config: MLPConfig, batch: Any, generator: Any) -> Any:
         import torch
 
-        from artgan.errors import ArtganError
-
-        if options:
-            raise ArtganError(f"the mlp plugin takes no option(s) {', '.join(sorted(options))}")
-        if labels is not None:
-            raise ArtganError("mlp models are unconditional; leave out --label")
         G = nets["G"]
-        device = next(G.parameters()).device
-        z = torch.randn(n, config.z_dim, generator=generator).to(device)
-        return G(z)
+        return G(torch.randn(16, config.z_dim, generator=generator).to(next(G.parameters()).device))
+
+    def evaluate(self, model: Any, source: Any, *, n: int, seed: int) -> dict[str, Any]:
+        """SWD×1000 between ``n`` samples and ``n`` images of ``source``."""
+        from artgan.metrics.generators import evaluate_generator
+
+        def sample(count: int, sample_seed: int) -> Any:
+            return model.run("generate", seed=sample_seed, options={"n": count}).pixels
+
+        return evaluate_generator(sample, self.dataset(source, model.config), n=n, seed=seed)
 
 
 plugin = MLPPlugin()

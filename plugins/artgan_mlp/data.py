@@ -33,6 +33,8 @@ class TensorImages(Dataset):
 
 def load_dataset(source: str, image_size: int) -> TensorImages:
     """Read ``source`` (a folder or a ``builtin:`` name) as ``image_size``² grayscale images."""
+    if not isinstance(source, str):
+        raise ArtganError("the mlp plugin trains on one collection: give --data FOLDER (or builtin:digits)")
     if source.startswith("builtin:"):
         if source != "builtin:digits":
             raise ArtganError(f"unknown built-in dataset {source!r}; available: {', '.join(BUILTIN)}")

@@ -5,8 +5,9 @@ class label (see :mod:`artgan_pattern.model`), trained on random crops of a fold
 class folders. It makes any output size from the same weights; ``tileable=True`` switches
 its convolutions to circular padding so the picture wraps around seamlessly.
 
-Generation options: ``size`` (pixels, an int or ``(width, height)``; default 256) and
-``tileable`` (sizes must then be multiples of 16).
+The ``generate`` verb takes ``size`` (pixels: ``1024``, ``"1920x1080"`` or ``(width, height)``;
+default 256), ``tileable`` (sizes must then be multiples of 16), a ``label`` or a ``mix`` of
+classes, and ``interpolate`` (a second seed to slide to, over ``frames`` pictures).
 """
 
 from __future__ import annotations
@@ -16,9 +17,64 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from artgan.plugin import Phase, Plugin, Preset
+from artgan.config import option
+from artgan.outputs import Images
+from artgan.plugin import Phase, Plugin, Preset, Verb
 
 PRESETS_DIR = Path(__file__).parent / "presets"
+DEFAULT_SIZE = 256  # output side when no size is asked for
+
+
+def parse_size(value: Any) -> tuple[int, int] | None:
+    """``1024``, ``"1024"``, ``"1920x1080"`` or ``(1920, 1080)`` → ``(width, height)``."""
+    from artgan.errors import ArtganError
+
+    if value is None:
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        parts = [value]
+    elif isinstance(value, (tuple, list)):
+        parts = list(value)
+    else:
+        try:
+            parts = [int(p) for p in str(value).lower().replace("×", "x").split("x")]
+        except ValueError:
+            parts = []
+    if len(parts) == 1:
+        parts = parts * 2
+    if len(parts) != 2 or not all(isinstance(p, int) and not isinstance(p, bool) for p in parts):
+        raise ArtganError(f"size {value!r}: give pixels as 1024 or WIDTHxHEIGHT")
+    return parts[0], parts[1]
+
+
+def _label(value: Any) -> Any:
+    """A class name or index for every image, or a list with one per image (checked on use)."""
+    return value
+
+
+def _mix(value: Any) -> Any:
+    from artgan.labels import parse_mix
+
+    return parse_mix(value)
+
+
+@dataclass
+class GenerateOptions:
+    """Options of ``generate``."""
+
+    n: int = option(1, "How many images (more than one: a grid, or one file each in a folder).", flag="-n")
+    label: Any = option(None, "Class name or index (default: a random class per image).", parse=_label)
+    mix: Any = option(None, "Blend classes, e.g. wood:0.5,stone:0.5.", parse=_mix)
+    size: Any = option(None, f"Output size in pixels, 1024 or WIDTHxHEIGHT (default {DEFAULT_SIZE}).", parse=parse_size)
+    tileable: bool = option(False, "Make images that wrap around seamlessly (sizes: multiples of 16).")
+    interpolate: int | None = option(None, "Slide from --seed to this seed: a strip (.png), a .gif, or frames.")
+    frames: int = option(8, "Frames of --interpolate.")
+    batch_size: int = option(64, "Images per forward pass (memory, not the result).")
+
+
+def _output_size(config: Any, options: GenerateOptions, inputs: Any) -> tuple[int, int]:
+    width, height = options.size or (DEFAULT_SIZE, DEFAULT_SIZE)
+    return height, width
 
 
 @dataclass
@@ -43,7 +99,7 @@ class PatternPlugin(Plugin):
 
     name = "pattern"
     Config = PatternConfig
-    task = "generate"
+    roles = ("G", "D")
     inference_roles = ("G",)
     augment_roles = ("D",)
     inference_precision = "bf16"
@@ -152,10 +208,10 @@ class PatternPlugin(Plugin):
         per_class = {}
         for label, name in enumerate(dataset.names):
             real = crops(label, seed + 1)
-            large = model.generate(max(1, n // 16), seed=seed + label, labels=name, size=4 * crop, output="tensor")
+            large = model.run("generate", seed=seed + label, options={"n": max(1, n // 16), "label": name, "size": 4 * crop}).pixels
             pieces = large.unfold(2, crop, crop).unfold(3, crop, crop).permute(0, 2, 3, 1, 4, 5).reshape(-1, 3, crop, crop)
             candidates = {
-                "model": model.generate(n, seed=seed + label, labels=name, size=crop, output="tensor"),
+                "model": model.run("generate", seed=seed + label, options={"n": n, "label": name, "size": crop}).pixels,
                 "model_large_crops": pieces,
                 "baseline_perlin": tinted_noise(real, n, generator),
                 "real_floor": crops(label, seed + 2),
@@ -165,46 +221,78 @@ class PatternPlugin(Plugin):
         return {"metric": "sliced_wasserstein_x1e3", "n": n, "seed": seed, "mean": means, "classes": per_class}
 
     # ------------------------------------------------------------------ inference
-    def sample_latents(self, nets: Any, config: PatternConfig, n: int, generator: Any, **options: Any) -> dict[str, list[Any]]:
-        """The random inputs of ``n`` images at the requested size (for interpolation)."""
-        G = nets["G"]
-        height, width, _ = self._field(G, options.get("size"), options.get("tileable", False))
-        return self._latents(G, n, height, width, generator, next(G.parameters()).device)
+    @property
+    def verbs(self) -> tuple[Verb, ...]:
+        return (Verb("generate", self.generate, GenerateOptions, Images, channels=(3,), size=_output_size,
+                     help="Textures or canvases of any size, by class or a mix, optionally tileable."),)
 
-    def generate(self, nets: Any, config: PatternConfig, n: int, *, labels: Any = None, generator: Any = None,
-                 latents: Any = None, size: Any = None, tileable: bool = False, **options: Any) -> Any:
+    def generate(self, model: Any, options: GenerateOptions, inputs: None, generator: Any) -> Images:
+        """``options.n`` pictures, or ``options.frames`` sliding to the seed ``options.interpolate``."""
+        import torch
+
+        from artgan.errors import ArtganError
+        from artgan.inference import in_batches
+        from artgan.inference.latents import latent_path
+        from artgan.labels import choose_labels
+        from artgan.metrics.seams import seam_ratio
+
+        if options.batch_size < 1:
+            raise ArtganError("batch_size must be at least 1")
+        G, names = model.nets["G"], model.labels
+        height, width, (out_h, out_w) = self._field(G, options.size, options.tileable)
+        if options.interpolate is None:
+            labels = choose_labels(names, options.n, generator, label=options.label, mix=options.mix)
+
+            def batch(start: int, count: int) -> torch.Tensor:
+                chunk = None if labels is None else labels[start : start + count]
+                latents = self._latents(G, count, height, width, generator, model.device)
+                with model.autocast():
+                    return self._render(G, latents, chunk, count, options.tileable)
+
+            pixels = in_batches(options.n, options.batch_size, batch)
+        else:
+            if options.frames < 2:
+                raise ArtganError("interpolation needs at least 2 frames")
+            start = generator.get_state()
+            ends = [self._latents(G, 1, height, width, generator, model.device),
+                    self._latents(G, 1, height, width, torch.Generator().manual_seed(options.interpolate), model.device)]
+            labels = choose_labels(names, 1, torch.Generator().set_state(start), label=options.label, mix=options.mix)
+            frames = []
+            for done, latents in enumerate(latent_path(ends[0], ends[1], options.frames), 1):
+                with model.autocast():
+                    frames.append(self._render(G, latents, labels, 1, options.tileable).float().cpu())
+                model.progress(done, options.frames)
+            pixels = torch.cat(frames)
+        pixels = pixels[..., :out_h, :out_w]
+        report = {"seam": seam_ratio(pixels)} if options.tileable else {}
+        return Images(pixels, sequence=options.interpolate is not None, padding=0 if options.tileable else 2, report=report)
+
+    def _render(self, G: Any, latents: Any, labels: Any, n: int, tileable: bool) -> Any:
+        """``G`` on given latents for class indices ``(n,)``, class weights ``(n, K)`` or None (all classes evenly)."""
         import torch
         import torch.nn.functional as F
 
-        from artgan.errors import ArtganError
         from artgan.nn import set_padding
 
-        if options:
-            raise ArtganError(f"the pattern plugin takes no option(s) {', '.join(sorted(options))} (it takes size, tileable)")
-        G = nets["G"]
         device = next(G.parameters()).device
-        height, width, (out_h, out_w) = self._field(G, size, tileable)
-        classes = max(1, len(config.labels))
+        classes = G.embed.in_features
         if labels is None:
             weights = torch.full((n, classes), 1.0 / classes)
         elif labels.dtype == torch.long:
             weights = F.one_hot(labels.cpu(), classes).float()
         else:
             weights = labels.float().cpu()
-        if latents is None:
-            latents = self._latents(G, n, height, width, generator, device)
         set_padding(G, "circular" if tileable else "reflect")
         try:
-            images = G(latents, weights.to(device))
+            return G(latents, weights.to(device))
         finally:
             set_padding(G, "reflect")
-        return images[..., :out_h, :out_w]
 
     def _field(self, G: Any, size: Any, tileable: bool) -> tuple[int, int, tuple[int, int]]:
         """Noise-field size for an output ``size`` (int or (width, height)), and the output size."""
         from artgan.errors import ArtganError
 
-        width, height = (size, size) if isinstance(size, int) else (size or (256, 256))
+        width, height = (size, size) if isinstance(size, int) else (size or (DEFAULT_SIZE, DEFAULT_SIZE))
         if min(width, height) < 1 or max(width, height) > 16384:
             raise ArtganError(f"size must be within 1..16384 pixels, got {width}×{height}")
         f = G.factor
@@ -226,8 +314,11 @@ class PatternPlugin(Plugin):
     def preview(self, nets: Any, config: PatternConfig, batch: Any, generator: Any) -> Any:
         import torch
 
+        G = nets["G"]
         labels = torch.arange(16) % max(1, len(config.labels))
-        return self.generate(nets, config, 16, labels=labels, generator=generator, size=4 * config.crop // 2)
+        height, width, _ = self._field(G, 4 * config.crop // 2, False)
+        latents = self._latents(G, 16, height, width, generator, next(G.parameters()).device)
+        return self._render(G, latents, labels, 16, False)
 
     def test_source(self, directory: Path, config: PatternConfig) -> str:
         from artgan.images import write_random_images

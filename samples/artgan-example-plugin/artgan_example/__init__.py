@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from artgan.plugin import Phase, Plugin
+from artgan.config import option
+from artgan.outputs import Images
+from artgan.plugin import Phase, Plugin, Verb
 
 
 @dataclass
@@ -20,12 +22,38 @@ class ExampleConfig:
     lr: float = 2e-4  # Adam learning rate
 
 
+@dataclass
+class GenerateOptions:
+    """Options of ``generate``: each becomes a flag of ``artgan generate MODEL`` and a keyword in Python."""
+
+    n: int = option(1, "How many images (more than one: a grid, or one file each in a folder).", flag="-n")
+
+
+def generate(model: Any, options: GenerateOptions, inputs: None, generator: Any) -> Images:
+    """``options.n`` images from noise drawn from ``generator`` (so a seed reproduces them)."""
+    import torch
+
+    from artgan.errors import ArtganError
+
+    if options.n < 1:
+        raise ArtganError("n must be at least 1")
+    G = model.nets["G"]
+    z = torch.randn(options.n, model.config.z_dim, generator=generator).to(model.device)
+    with model.autocast():
+        return Images(G(z))
+
+
+def _size(config: ExampleConfig, options: GenerateOptions, inputs: Any) -> tuple[int, int]:
+    return config.image_size, config.image_size
+
+
 class ExamplePlugin(Plugin):
     """Unconditional 16×16 RGB images from a folder of pictures."""
 
     name = "example"
     Config = ExampleConfig
-    task = "generate"
+    roles = ("G", "D")
+    verbs = (Verb("generate", generate, GenerateOptions, Images, channels=(3,), size=_size, help="Draw images from noise."),)
     train_defaults = {"batch_size": 32}
 
     def tiny_config(self) -> ExampleConfig:
@@ -43,9 +71,12 @@ class ExamplePlugin(Plugin):
 
         return {"G": Generator(config.z_dim, config.width, config.image_size), "D": Discriminator(config.width, config.image_size)}
 
-    def dataset(self, source: str, config: ExampleConfig) -> Any:
+    def dataset(self, source: Any, config: ExampleConfig) -> Any:
+        from artgan.errors import ArtganError
         from artgan_example.model import FolderImages
 
+        if not isinstance(source, str):
+            raise ArtganError("the example plugin trains on one folder of pictures: give --data FOLDER")
         return FolderImages(source, config.image_size)
 
     def loss(self, phase: str, nets: Any, batch: Any, config: ExampleConfig) -> tuple[Any, dict[str, Any]]:
@@ -59,21 +90,25 @@ class ExamplePlugin(Plugin):
             with torch.no_grad():
                 fake = G(z)
             return d_hinge(D(batch), D(fake)), {}
-        if phase == "D_r1":  # scaled by the interval so its average weight is r1_gamma
+        if phase == "D_r1":  # at its nominal weight: the engine scales a lazy phase by its interval
             penalty = r1_penalty(D, batch)
-            return penalty * (config.r1_gamma / 2 * config.r1_every), {"r1": penalty.detach()}
+            return penalty * (config.r1_gamma / 2), {"r1": penalty.detach()}
         return g_hinge(D(G(z))), {}
 
-    def generate(self, nets: Any, config: ExampleConfig, n: int, *, labels: Any = None, generator: Any = None, **options: Any) -> Any:
+    def preview(self, nets: Any, config: ExampleConfig, batch: Any, generator: Any) -> Any:
         import torch
 
-        from artgan.errors import ArtganError
-
-        if labels is not None or options:
-            raise ArtganError("the example plugin takes no labels or options")
         G = nets["G"]
-        z = torch.randn(n, config.z_dim, generator=generator).to(next(G.parameters()).device)
-        return G(z)
+        return G(torch.randn(16, config.z_dim, generator=generator).to(next(G.parameters()).device))
+
+    def evaluate(self, model: Any, source: str, *, n: int, seed: int) -> dict[str, Any]:
+        """SWD×1000 of ``n`` samples against ``n`` pictures of ``source`` (artgan.metrics)."""
+        from artgan.metrics.generators import evaluate_generator
+
+        def sample(count: int, sample_seed: int) -> Any:
+            return model.run("generate", seed=sample_seed, options={"n": count}).pixels
+
+        return evaluate_generator(sample, self.dataset(source, model.config), n=n, seed=seed)
 
 
 plugin = ExamplePlugin()

@@ -1,4 +1,4 @@
-"""Image-to-image inference at any size: modes, alpha, tiles with blended overlaps, colour.
+"""Image-to-image inference at any size: tiles with blended overlaps and shared statistics.
 
 A translation network sees the picture in tiles when it is larger than ``tile`` pixels, so
 memory stays bounded whatever the size. Neighbouring tiles overlap and are cross-faded
@@ -9,19 +9,14 @@ with linear ramps, and instance-norm statistics are recorded once on the whole p
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable
 
 import torch
 import torch.nn.functional as F
-from PIL import Image
+from torch import nn
 
 from artgan.errors import ArtganError
-from artgan.images import to_8bit, to_pil, to_tensor
 from artgan.nn import norm_statistics
-
-if TYPE_CHECKING:
-    from artgan.api import Model
 
 TILE = 1024  # tile side in pixels: images up to this size run in one pass
 OVERLAP = 64  # pixels neighbouring tiles share and cross-fade
@@ -30,49 +25,10 @@ ALIGN = 64  # tiles and their context windows start on multiples of this (2**6: 
 STATS_SIZE = 1024  # longest side of the picture the normalisation statistics come from
 
 
-def stylize_image(
-    model: Model,
-    image: Image.Image,
-    *,
-    max_size: int | None = None,
-    strength: float = 1.0,
-    preserve_color: bool = False,
-    tile: int = TILE,
-    overlap: int = OVERLAP,
-    progress: Callable[[int, int], None] | None = None,
-) -> Image.Image:
-    """Translate a PIL image of any size and mode; alpha is kept, the size too (or capped
-    by ``max_size``). ``strength`` blends with the input; ``preserve_color`` keeps the
-    input's colours and takes only the luminance of the result (Gatys et al. 2016)."""
-    if not 0.0 <= strength <= 1.0:
-        raise ArtganError(f"strength must be within 0..1, got {strength}")
-    if max_size is not None and max_size < 8:
-        raise ArtganError(f"max size must be at least 8 pixels, got {max_size}")
-    image = to_8bit(image)
-    alpha = image.getchannel("A") if image.mode in ("RGBA", "LA") else None
-    rgb = image.convert("RGB")
-    if max_size is not None and max(rgb.size) > max_size:
-        scale = max_size / max(rgb.size)
-        size = (max(1, round(rgb.width * scale)), max(1, round(rgb.height * scale)))
-        rgb = rgb.resize(size, Image.LANCZOS)
-        alpha = alpha.resize(size, Image.LANCZOS) if alpha is not None else None
-    source = to_tensor(rgb)[None]
-    result = translate_tensor(model, source, tile=tile, overlap=overlap, progress=progress)
-    if strength < 1.0:
-        result = strength * result + (1 - strength) * source
-    out = to_pil(result[0])
-    if preserve_color:
-        luma = out.convert("YCbCr").getchannel("Y")
-        _, cb, cr = rgb.convert("YCbCr").split()
-        out = Image.merge("YCbCr", (luma, cb, cr)).convert("RGB")
-    if alpha is not None:
-        out.putalpha(alpha)
-    return out
-
-
 @torch.no_grad()
-def translate_tensor(
-    model: Model,
+def translate_tiled(
+    translate: Callable[[torch.Tensor], torch.Tensor],
+    nets: Iterable[nn.Module],
     images: torch.Tensor,
     *,
     tile: int = TILE,
@@ -81,21 +37,25 @@ def translate_tensor(
     stats_size: int = STATS_SIZE,
     progress: Callable[[int, int], None] | None = None,
 ) -> torch.Tensor:
-    """Translate ``1×3×H×W`` in [-1, 1] (CPU) tile by tile; returns the same shape on the CPU."""
+    """``translate`` applied to ``1×3×H×W`` in [-1, 1] (CPU) tile by tile; the same shape on the CPU.
+
+    ``translate`` maps a batch to its translation (same size); ``nets`` are the networks it
+    runs, whose instance norms record statistics on the whole picture and replay them per tile.
+    """
     if images.dim() != 4 or images.shape[0] != 1:
-        raise ValueError("translate_tensor takes one image at a time, 1×C×H×W")
+        raise ValueError("translate_tiled takes one image at a time, 1×C×H×W")
     if tile < 2 * ALIGN or not 0 <= overlap <= tile - ALIGN or margin % ALIGN:
         raise ArtganError(f"tiles need tile ≥ {2 * ALIGN}, 0 ≤ overlap ≤ tile − {ALIGN} and margin a multiple of {ALIGN}")
     height, width = images.shape[-2:]
-    nets = list(model.nets.values())
+    nets = list(nets)
     if height <= tile and width <= tile and max(height, width) <= stats_size:
-        return model.translate(images).cpu().float()
+        return translate(images).cpu().float()
     scale = min(1.0, stats_size / max(height, width))
     small = images if scale == 1.0 else F.interpolate(
         images, scale_factor=scale, mode="bilinear", antialias=True, align_corners=False
     )
     with norm_statistics(nets, "record"):
-        model.translate(small)
+        translate(small)
     tops, lefts = _starts(height, tile, overlap), _starts(width, tile, overlap)
     out = torch.zeros(1, 3, height, width)
     weight = torch.zeros(1, 1, height, width)
@@ -107,7 +67,7 @@ def translate_tensor(
                 # the network sees `margin` pixels of real context around the tile, then they are cut off
                 y0, x0 = max(0, top - margin), max(0, left - margin)
                 y1, x1 = min(height, top + h + margin), min(width, left + w + margin)
-                result = model.translate(images[..., y0:y1, x0:x1]).cpu().float()
+                result = translate(images[..., y0:y1, x0:x1]).cpu().float()
                 result = result[..., top - y0 : top - y0 + h, left - x0 : left - x0 + w]
                 ramp = _ramp(h, overlap, top > 0, top + h < height)[:, None] * _ramp(w, overlap, left > 0, left + w < width)[None, :]
                 out[..., top : top + h, left : left + w] += result * ramp
