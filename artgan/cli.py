@@ -408,7 +408,7 @@ def run_verb(model: Any, verb: str, inputs: list[str], *, out: str | None, optio
     from artgan.writers import check_target, write_output
 
     check_target(out, spec.output, model.plugin.writers, overwrite=overwrite)
-    given = _gather(inputs) if spec.takes == "images" else None
+    given = inputs if spec.takes == "images" else None
     model.on_progress = _ProgressBar(verb, enabled=not as_json)
     try:
         output = model.run(verb, given, seed=seed, options=options, texts=texts)
@@ -422,22 +422,6 @@ def run_verb(model: Any, verb: str, inputs: list[str], *, out: str | None, optio
     where = files[0] if len(files) == 1 else f"{len(files)} files to {out}"
     figures = "".join(f"; {k} {v:.3g}" if isinstance(v, float) else f"; {k} {v}" for k, v in output.report.items())
     emit(data, as_json, f"wrote {where} (seed {model.last_seed}){figures}")
-
-
-def _gather(inputs: list[str]) -> dict[str, Any]:
-    """Every picture of the input files and folders, by file name without suffix."""
-    from artgan.images import list_images, open_image
-
-    pictures: dict[str, Any] = {}
-    for item in inputs:
-        paths = list_images(item) if Path(item).is_dir() or item.endswith(".txt") else [Path(item)]
-        for path in paths:
-            if path.stem in pictures:
-                raise ArtganError(f"two inputs are called {path.stem!r}; rename one")
-            pictures[path.stem] = open_image(path)
-    if not pictures:
-        raise ArtganError("give the input pictures (files or folders)")
-    return pictures
 
 
 def _run_on_pictures(model: Any, verb: str, inputs: list[str], *, out: str | None, options: dict[str, Any] | None,

@@ -66,14 +66,22 @@ def open_image(source: str | os.PathLike | BinaryIO, *, max_pixels: int = MAX_PI
     return ImageOps.exif_transpose(image)
 
 
+_DEEP_GREY = ("I;16", "I;16B", "I;16L", "I;16N", "I", "F")  # grey modes with more than 8 bits
+
+
+def _grey_fraction(image: Image.Image) -> np.ndarray:
+    """A deep grey image's values over its full scale (65535 for 16-bit, else 255 unless exceeded)."""
+    array = np.asarray(image, dtype=np.float64)
+    top = 65535.0 if image.mode.startswith("I;16") or array.max() > 255 else 255.0
+    return array / top
+
+
 def to_8bit(image: Image.Image) -> Image.Image:
     """Convert any Pillow mode to ``RGB``, ``RGBA``, ``L`` or ``LA`` with 8-bit channels."""
     if image.mode in ("RGB", "RGBA", "L", "LA"):
         return image
-    if image.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I", "F"):
-        array = np.asarray(image, dtype=np.float64)
-        top = 65535.0 if image.mode.startswith("I;16") or array.max() > 255 else 255.0
-        return Image.fromarray(np.clip(array / top * 255.0 + 0.5, 0, 255).astype(np.uint8), "L")
+    if image.mode in _DEEP_GREY:
+        return Image.fromarray(np.clip(_grey_fraction(image) * 255.0 + 0.5, 0, 255).astype(np.uint8), "L")
     if image.mode == "1":
         return image.convert("L")
     has_alpha = image.mode in ("PA", "RGBa", "La") or "transparency" in image.info
@@ -168,10 +176,8 @@ def read_tensor(source: str | os.PathLike | BinaryIO, mode: str = "L", *, max_pi
     import torch
 
     image = open_image(source, max_pixels=max_pixels)
-    if mode == "L" and image.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I", "F"):
-        array = np.asarray(image, dtype=np.float64)
-        top = 65535.0 if image.mode.startswith("I;16") or array.max() > 255 else 255.0
-        return torch.from_numpy(np.clip(array / top, 0, 1)).float()[None].mul(2).sub(1)
+    if mode == "L" and image.mode in _DEEP_GREY:
+        return torch.from_numpy(np.clip(_grey_fraction(image), 0, 1)).float()[None].mul(2).sub(1)
     return to_tensor(as_mode(to_8bit(image), mode))
 
 

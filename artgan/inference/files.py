@@ -8,10 +8,15 @@ format where it can hold the result (a JPEG with alpha becomes a PNG, see
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
+
+from PIL import Image
 
 from artgan.errors import ArtganError
-from artgan.images import IMAGE_SUFFIXES, RASTER_FORMATS, list_images
+from artgan.images import IMAGE_SUFFIXES, RASTER_FORMATS, list_images, open_image
 
 STDIO = "-"
 
@@ -71,3 +76,24 @@ def keep_alpha(target: Path, has_alpha: bool, source: Path | str, overwrite: boo
     if png.exists() and not overwrite:
         raise ArtganError(f"{source} has transparency, so its result is a PNG, but {png} exists; pass --overwrite or choose another -o")
     return png
+
+
+def gather_pictures(items: str | os.PathLike | Iterable[Any]) -> dict[str, Image.Image]:
+    """Every picture of files, folders, ``.txt`` lists or PIL images, by file name without suffix
+    (a PIL image without a file name by its position), decoded; two of one name are refused."""
+    if isinstance(items, (str, os.PathLike)):
+        items = [items]
+    pictures: dict[str, Image.Image] = {}
+    for index, item in enumerate(items):
+        if isinstance(item, Image.Image):
+            found = [(Path(getattr(item, "filename", "") or str(index)).stem, item)]
+        else:
+            paths = list_images(item) if Path(item).is_dir() or str(item).endswith(".txt") else [Path(item)]
+            found = [(path.stem, path) for path in paths]
+        for name, picture in found:
+            if name in pictures:
+                raise ArtganError(f"two inputs are called {name!r}; rename one")
+            pictures[name] = picture if isinstance(picture, Image.Image) else open_image(picture)
+    if not pictures:
+        raise ArtganError("give the input pictures (files or folders)")
+    return pictures

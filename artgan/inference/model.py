@@ -10,10 +10,8 @@ is the plugin's business.
 from __future__ import annotations
 
 import dataclasses
-import os
 import random
 from collections.abc import Callable, Mapping
-from pathlib import Path
 from typing import Any
 
 import torch
@@ -24,7 +22,8 @@ from artgan._version import __version__
 from artgan.config import from_dict, make_options
 from artgan.engine import runtime as rt
 from artgan.errors import ArtganError, did_you_mean
-from artgan.images import list_images, open_image
+from artgan.images import open_image
+from artgan.inference.files import gather_pictures
 from artgan.outputs import Images, Output
 from artgan.plugin import Plugin, Verb
 from artgan.registry import ModelRef
@@ -169,10 +168,7 @@ def _inputs(verb: Verb, inputs: Any, name: str) -> Any:
         return inputs if isinstance(inputs, Image.Image) else open_image(inputs)
     if isinstance(inputs, Mapping):
         return {str(k): v if isinstance(v, Image.Image) else open_image(v) for k, v in inputs.items()}
-    if isinstance(inputs, (str, os.PathLike)):
-        return {path.stem: open_image(path) for path in list_images(inputs)}
-    return {Path(str(getattr(item, "filename", "") or index)).stem: item if isinstance(item, Image.Image) else open_image(item)
-            for index, item in enumerate(inputs)}
+    return gather_pictures(inputs)
 
 
 def _changed(options: Any) -> dict[str, Any]:
