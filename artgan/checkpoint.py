@@ -9,6 +9,11 @@ A checkpoint is a directory that describes itself::
 A training run keeps its checkpoints under ``RUN/checkpoints/step-NNNNNNN`` and names the
 newest in ``RUN/checkpoints/latest``. Every write goes to a hidden sibling first and is
 renamed into place, so a kill at any moment leaves the previous checkpoint loadable.
+
+``config.json`` records the sha256 of ``model.safetensors`` (and of ``training_state.pt``);
+both are checked before the weights are used. A damaged checkpoint given by path is an
+error; a run directory falls back to its newest intact checkpoint, with a warning. A new
+checkpoint is read back and checked before older ones are pruned.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import json
+import logging
 import os
 import re
 import shutil
@@ -29,6 +35,8 @@ from artgan.files import write_bytes_atomic
 if TYPE_CHECKING:
     import torch
 
+log = logging.getLogger("artgan")
+
 FORMAT = "artgan-checkpoint"
 FORMAT_VERSION = 1
 CONFIG_FILE = "config.json"
@@ -36,43 +44,98 @@ WEIGHTS_FILE = "model.safetensors"
 STATE_FILE = "training_state.pt"
 CHECKPOINTS_DIR = "checkpoints"
 LATEST_FILE = "latest"
-_STEP_DIR = re.compile(r"^step-(\d+)$")
+_STEP_DIR = re.compile(r"step-(\d+)")  # used with fullmatch
+WEIGHTS_HASH = "sha256"  # config.json key: the sha256 of model.safetensors
+STATE_HASH = "training_state_sha256"  # config.json key: the sha256 of training_state.pt
+
+
+class DamagedCheckpoint(ArtganError):
+    """A checkpoint whose files are missing, unreadable or not what its config.json records."""
+
+
+def _damaged(path: Path, problem: str) -> DamagedCheckpoint:
+    return DamagedCheckpoint(f"damaged checkpoint: {path}: {problem}")
 
 
 @dataclass
 class Checkpoint:
-    """A checkpoint directory on disk; weights are read only when asked for."""
+    """A checkpoint directory on disk; weights are read (and checked) only when asked for."""
 
     path: Path
     meta: dict[str, Any] = field(repr=False)
 
     @property
     def plugin(self) -> str:
-        return self.meta["plugin"]
+        value = self.meta.get("plugin") if isinstance(self.meta, dict) else None
+        if not isinstance(value, str) or not value:
+            raise _damaged(self.path, f"{CONFIG_FILE} names no plugin")
+        return value
 
     @property
     def step(self) -> int:
-        return int(self.meta.get("step", 0))
+        value = self.meta.get("step", 0) if isinstance(self.meta, dict) else None
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise _damaged(self.path, f"{CONFIG_FILE} has step {value!r}, not a whole number ≥ 0")
+        return value
+
+    @property
+    def is_training(self) -> bool:
+        """Whether this is a training run's checkpoint (one that can be resumed)."""
+        return self.meta.get("kind") == "training"
+
+    def verify(self, *, state: bool = False) -> None:
+        """Raise :class:`DamagedCheckpoint` unless the weights (and, with ``state``, the
+        training state) match the sha256 recorded in ``config.json``.
+
+        Checkpoints written before a hash was recorded pass unchecked. Hashes are cached by
+        file identity, so a later :meth:`read_weights` does not read the file twice.
+        """
+        self._check_file(WEIGHTS_FILE, WEIGHTS_HASH)
+        if state and ((self.path / STATE_FILE).exists() or self.is_training):
+            self._check_file(STATE_FILE, STATE_HASH)
+
+    def _check_file(self, name: str, key: str) -> Path:
+        file = self.path / name
+        if not file.is_file():
+            raise _damaged(self.path, f"{name} is missing")
+        expected = self.meta.get(key)
+        if expected is None:
+            return file
+        try:
+            digest = sha256_file(file)
+        except OSError as exc:
+            raise _damaged(self.path, f"{name} cannot be read ({exc})") from None
+        if digest != expected:
+            raise _damaged(
+                self.path,
+                f"{name} sha256 mismatch (the file hashes to {digest[:12]}…, {CONFIG_FILE} records "
+                f"{str(expected)[:12]}…): it changed after it was written; use an older checkpoint or retrain",
+            )
+        return file
 
     def read_weights(self) -> tuple[dict[str, dict[str, torch.Tensor]], dict[str, dict[str, torch.Tensor]]]:
-        """State dicts by role: ``(trained, ema)``; ``ema`` is empty if the run kept none."""
+        """State dicts by role: ``(trained, ema)``; ``ema`` is empty if the run kept none.
+
+        The file is checked against its recorded sha256 first: damaged weights would
+        otherwise load silently (as NaNs or noise).
+        """
         from safetensors.torch import load_file
 
-        file = self.path / WEIGHTS_FILE
+        file = self._check_file(WEIGHTS_FILE, WEIGHTS_HASH)
         try:
             flat = load_file(str(file))
-        except FileNotFoundError:
-            raise ArtganError(f"{self.path}: checkpoint has no {WEIGHTS_FILE}") from None
         except Exception as exc:
-            raise ArtganError(f"{file}: unreadable weights ({exc}); the file is damaged") from None
+            raise _damaged(self.path, f"{WEIGHTS_FILE} is unreadable ({exc})") from None
         trained: dict[str, dict[str, torch.Tensor]] = {}
         ema: dict[str, dict[str, torch.Tensor]] = {}
         for key, tensor in flat.items():
             parts = key.split("/", 2)
             if parts[0] == "ema" and len(parts) == 3:
                 ema.setdefault(parts[1], {})[parts[2]] = tensor
+            elif len(parts) >= 2:
+                trained.setdefault(parts[0], {})["/".join(parts[1:])] = tensor
             else:
-                trained.setdefault(parts[0], {})[parts[1]] = tensor
+                raise _damaged(self.path, f"{WEIGHTS_FILE} holds {key!r}, not a ROLE/NAME weight")
         return trained, ema
 
     def inference_weights(self) -> dict[str, dict[str, torch.Tensor]]:
@@ -81,60 +144,158 @@ class Checkpoint:
         return {**trained, **ema}
 
     def training_state(self) -> dict[str, Any]:
-        """The optimizer/counter/RNG state of a training checkpoint."""
+        """The optimizer/counter/RNG state of a training checkpoint (checked against its sha256)."""
         import torch
 
-        file = self.path / STATE_FILE
-        if not file.exists():
+        if not (self.path / STATE_FILE).exists() and not self.is_training:
             raise ArtganError(f"{self.path}: an exported checkpoint cannot be resumed (no {STATE_FILE})")
+        file = self._check_file(STATE_FILE, STATE_HASH)
         try:
-            return torch.load(file, map_location="cpu", weights_only=True)
+            state = torch.load(file, map_location="cpu", weights_only=True)
         except Exception as exc:
-            raise ArtganError(f"{file}: unreadable training state ({exc})") from None
+            raise _damaged(self.path, f"{STATE_FILE} is unreadable ({exc})") from None
+        if not isinstance(state, dict):
+            raise _damaged(self.path, f"{STATE_FILE} holds a {type(state).__name__}, not the training state")
+        return state
 
 
 # --------------------------------------------------------------------------- finding
 def find_checkpoint(path: str | os.PathLike) -> Checkpoint:
-    """The checkpoint at ``path``: a checkpoint directory, or a run directory's newest one."""
+    """The checkpoint at ``path``: a checkpoint directory, or a run directory's newest intact one."""
     path = Path(path)
     if not path.exists():
         raise ArtganError(f"{path}: no such checkpoint or run directory")
     if (path / CONFIG_FILE).is_file():
         return load_meta(path)
-    latest = latest_checkpoint_dir(path)
-    if latest is None:
+    found = run_checkpoint(path)
+    if found is None:
         raise ArtganError(f"{path}: neither a checkpoint (no {CONFIG_FILE}) nor a run with checkpoints")
-    return load_meta(latest)
+    return found
+
+
+def run_checkpoint(run: str | os.PathLike, *, resumable: bool = False) -> Checkpoint | None:
+    """The newest intact checkpoint of a run directory, or None if it has none.
+
+    Candidates are tried newest first (the one ``latest`` names, then step-* folders); a
+    damaged one is skipped with a warning that names it. With ``resumable`` the training
+    state is checked too. If every checkpoint is damaged, the newest one's damage is raised.
+    """
+    damaged: list[DamagedCheckpoint] = []
+    for folder in _candidates(Path(run)):
+        try:
+            checkpoint = load_meta(folder)
+            checkpoint.verify(state=resumable)
+        except DamagedCheckpoint as exc:
+            damaged.append(exc)
+            continue
+        for exc in damaged:
+            log.warning("%s; using the older checkpoint %s instead", exc, checkpoint.path)
+        return checkpoint
+    if damaged:
+        raise DamagedCheckpoint(f"{damaged[0]}; {run} has no intact older checkpoint to fall back to")
+    return None
 
 
 def latest_checkpoint_dir(run: str | os.PathLike) -> Path | None:
-    """The newest complete checkpoint of a run directory, or None."""
-    folder = Path(run) / CHECKPOINTS_DIR
+    """The newest complete checkpoint folder of a run directory (unchecked), or None."""
+    candidates = _candidates(Path(run))
+    return candidates[0] if candidates else None
+
+
+def _candidates(run: Path) -> list[Path]:
+    """The run's checkpoint folders, newest first: the one ``latest`` names, then by step.
+
+    ``latest`` counts only if it holds a plain ``step-N`` name of a checkpoint inside this
+    run's checkpoints folder; anything else (``../elsewhere``, an absolute path) is ignored
+    with a warning. A step-* entry that leads out of the folder (a symlink) is ignored too.
+    """
+    folder = run / CHECKPOINTS_DIR
+    if not folder.is_dir():
+        return []
+    home = folder.resolve()
+
+    def inside(candidate: Path) -> bool:
+        return candidate.resolve().parent == home and (candidate / CONFIG_FILE).is_file()
+
+    steps = sorted(
+        ((int(m.group(1)), p) for p in folder.glob("step-*") if (m := _STEP_DIR.fullmatch(p.name)) and inside(p)),
+        reverse=True,
+    )
+    found = [p for _, p in steps]
     pointer = folder / LATEST_FILE
     if pointer.is_file():
-        candidate = folder / pointer.read_text().strip()
-        if (candidate / CONFIG_FILE).is_file():
-            return candidate
-    steps = sorted(
-        (int(m.group(1)), p) for p in folder.glob("step-*")
-        if (m := _STEP_DIR.match(p.name)) and (p / CONFIG_FILE).is_file()
-    ) if folder.is_dir() else []
-    return steps[-1][1] if steps else None
+        try:
+            name = pointer.read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError):
+            name = "(unreadable)"
+        candidate = folder / name
+        if _STEP_DIR.fullmatch(name) and candidate in found:
+            found.remove(candidate)
+            found.insert(0, candidate)
+        elif _STEP_DIR.fullmatch(name):
+            log.warning("%s names %s, which is missing or incomplete; using the newest step-* checkpoint instead", pointer, name)
+        else:
+            log.warning("%s names %r, which is not a checkpoint of this run; using the newest step-* checkpoint instead",
+                        pointer, name[:200])
+    return found
 
 
 def load_meta(path: Path) -> Checkpoint:
-    """Read and check a checkpoint's ``config.json``."""
+    """Read and check a checkpoint's ``config.json``: valid JSON, an object, with the fields
+    the rest of artgan relies on, of the right types (else :class:`DamagedCheckpoint`)."""
+    path = Path(path)
+    file = path / CONFIG_FILE
     try:
-        meta = json.loads((path / CONFIG_FILE).read_text())
-    except (OSError, json.JSONDecodeError) as exc:
-        raise ArtganError(f"{path / CONFIG_FILE}: unreadable ({exc})") from None
+        meta = json.loads(file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ArtganError(f"{path}: not a checkpoint (no {CONFIG_FILE})") from None
+    except OSError as exc:
+        raise ArtganError(f"{file}: unreadable ({exc})") from None
+    except UnicodeDecodeError:
+        raise _damaged(path, f"{CONFIG_FILE} is not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        raise _damaged(path, f"{CONFIG_FILE} is not valid JSON ({exc})") from None
+    if not isinstance(meta, dict):
+        raise _damaged(path, f"{CONFIG_FILE} holds a JSON {type(meta).__name__}, not an object")
     if meta.get("format") != FORMAT:
-        raise ArtganError(f"{path}: not an artgan checkpoint ({CONFIG_FILE} has no format {FORMAT!r})")
-    if int(meta.get("format_version", 0)) > FORMAT_VERSION:
-        raise ArtganError(
-            f"{path}: written by a newer artgan (checkpoint format {meta['format_version']}); upgrade artgan"
-        )
+        raise _damaged(path, f"{CONFIG_FILE} has no format {FORMAT!r}: not an artgan checkpoint, or a damaged one")
+    version = meta.get("format_version", 0)
+    if not _is_int(version):
+        raise _damaged(path, f"{CONFIG_FILE} has format_version {version!r}, not a whole number")
+    if version > FORMAT_VERSION:
+        raise ArtganError(f"{path}: written by a newer artgan (checkpoint format {version}); upgrade artgan")
+    expected: dict[str, tuple[type, ...]] = {"plugin": (str,), "model_config": (dict,)}
+    if meta.get("kind") == "training":
+        expected["train_config"] = (dict,)
+    for key, types in expected.items():
+        if key not in meta:
+            raise _damaged(path, f"{CONFIG_FILE} has no {key!r}")
+        if not isinstance(meta[key], types):
+            raise _damaged(path, f"{CONFIG_FILE} has {key} {_short(meta[key])}, not {_kind(types)}")
+    optional: dict[str, tuple[type, ...]] = {
+        "train_config": (dict,), WEIGHTS_HASH: (str,), STATE_HASH: (str,), "kind": (str,), "data": (str, dict),
+    }
+    for key, types in optional.items():
+        if key in meta and not isinstance(meta[key], types):
+            raise _damaged(path, f"{CONFIG_FILE} has {key} {_short(meta[key])}, not {_kind(types)}")
+    for key in ("step", "world_size"):
+        if key in meta and not (_is_int(meta[key]) and meta[key] >= 0):
+            raise _damaged(path, f"{CONFIG_FILE} has {key} {_short(meta[key])}, not a whole number ≥ 0")
     return Checkpoint(path=path, meta=meta)
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _kind(types: tuple[type, ...]) -> str:
+    names = {str: "text", dict: "an object", int: "a whole number"}
+    return " or ".join(names.get(t, t.__name__) for t in types)
 
 
 # --------------------------------------------------------------------------- saving
@@ -177,9 +338,10 @@ def save_checkpoint(
     tmp.mkdir(parents=True)
     try:
         save_file(flat, str(tmp / WEIGHTS_FILE))
-        meta["sha256"] = sha256_file(tmp / WEIGHTS_FILE)
+        meta[WEIGHTS_HASH] = sha256_file(tmp / WEIGHTS_FILE)
         if training_state is not None:
             torch.save(training_state, tmp / STATE_FILE)
+            meta[STATE_HASH] = sha256_file(tmp / STATE_FILE)
         (tmp / CONFIG_FILE).write_text(json.dumps(meta, indent=2) + "\n")
         mode = (tmp / CONFIG_FILE).stat().st_mode & 0o777  # what the umask allows; safetensors writes 0600
         for file in tmp.iterdir():
@@ -193,14 +355,27 @@ def save_checkpoint(
 
 
 def save_run_checkpoint(run: str | os.PathLike, step: int, keep: int, **kwargs: Any) -> Path:
-    """Save ``RUN/checkpoints/step-N``, point ``latest`` at it and prune to ``keep``."""
+    """Save ``RUN/checkpoints/step-N``, check it reads back intact, point ``latest`` at it
+    and prune older checkpoints to ``keep`` in all.
+
+    Pruning touches only checkpoints older than the new one, and only once the new one is
+    verified: a damaged write raises with the older checkpoints (and ``latest``) untouched.
+    """
     folder = Path(run) / CHECKPOINTS_DIR
     target = save_checkpoint(folder / f"step-{step:07d}", **kwargs)
+    try:
+        load_meta(target).verify(state=True)
+    except DamagedCheckpoint as exc:
+        raise DamagedCheckpoint(
+            f"{exc} (right after it was written: is the disk failing or full?); the older checkpoints are kept"
+        ) from None
     write_bytes_atomic(folder / LATEST_FILE, f"{target.name}\n".encode())
-    steps = sorted(p for p in folder.glob("step-*") if _STEP_DIR.match(p.name))
-    for old in steps[:-keep]:
-        if old != target:
-            shutil.rmtree(old, ignore_errors=True)
+    older = sorted(
+        (int(m.group(1)), p) for p in folder.glob("step-*")
+        if (m := _STEP_DIR.fullmatch(p.name)) and int(m.group(1)) < step
+    )
+    for _, old in older[: max(len(older) - (keep - 1), 0)]:
+        shutil.rmtree(old, ignore_errors=True)
     for leftover in folder.glob(".tmp-*"):
         if not leftover.name.endswith(f"-{os.getpid()}"):
             shutil.rmtree(leftover, ignore_errors=True)
@@ -214,19 +389,37 @@ def export_checkpoint(source: Checkpoint, roles: tuple[str, ...], target: str | 
     missing = [r for r in roles if r not in weights]
     if missing:
         raise ArtganError(f"{source.path}: has no weights for {', '.join(missing)}")
-    meta = {k: v for k, v in source.meta.items() if k not in ("format", "format_version", "ema_roles", "dtype", "created", "sha256")}
+    meta = {k: v for k, v in source.meta.items() if k not in ("format", "format_version", "ema_roles", "dtype", "created", WEIGHTS_HASH, STATE_HASH)}
     meta.update(kind="export", exported_from=str(source.path), roles=list(roles),
                 weights={r: "ema" if r in ema else "trained" for r in roles})
     return save_checkpoint(target, meta, {r: weights[r] for r in roles}, dtype=dtype)
 
 
+#: sha256 of files already hashed by this process, keyed by the file's identity and state.
+_HASHES: dict[tuple[Any, ...], str] = {}
+
+
 def sha256_file(path: str | os.PathLike) -> str:
-    """Hex SHA-256 of a file, read in chunks."""
+    """Hex SHA-256 of a file, read in chunks.
+
+    Remembered per file (path, inode, size, modification and change times), so one load
+    that checks a file twice (a preset, then its weights) reads it once.
+    """
+    before = os.stat(path)
+    key = (os.path.abspath(path), before.st_dev, before.st_ino, before.st_size, before.st_mtime_ns, before.st_ctime_ns)
+    if key in _HASHES:
+        return _HASHES[key]
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
-    return digest.hexdigest()
+    value = digest.hexdigest()
+    after = os.stat(path)
+    if (after.st_size, after.st_mtime_ns, after.st_ctime_ns) == key[3:]:  # unchanged while read
+        if len(_HASHES) >= 256:
+            _HASHES.clear()
+        _HASHES[key] = value
+    return value
 
 
 def _replace_dir(new: Path, target: Path) -> None:

@@ -45,13 +45,13 @@ class _Group(click.Group):
         return sorted({*super().list_commands(ctx), *plugin_commands().commands})
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
-        return super().get_command(ctx, name) or plugin_commands().commands.get(name)
+        return super().get_command(ctx, name) or plugin_commands(name).commands.get(name)
 
     def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
              standalone_mode: bool = True, **extra: Any) -> Any:
-        global _WANTS_JSON
+        global _WANTS_JSON, _EMITTED
         argv = list(args) if args is not None else sys.argv[1:]
-        _WANTS_JSON = "--json" in argv
+        _WANTS_JSON, _EMITTED = "--json" in argv, False
         try:
             result = super().main(argv, prog_name or "artgan", complete_var, standalone_mode=False, **extra)
         except ArtganError as exc:
@@ -61,20 +61,64 @@ class _Group(click.Group):
         except (click.exceptions.Abort, KeyboardInterrupt):
             click.echo("artgan: interrupted", err=True)
             sys.exit(130)
+        except BrokenPipeError:
+            _stdout_gone()
+            _fail("stdout was closed before everything was written (e.g. by `| head`)")
+        except OSError as exc:  # disk full, permission denied, ... wherever it happened
+            from artgan.files import write_error
+
+            _fail(str(write_error(exc.filename or "the output", exc)))
+        except MemoryError:
+            _fail(_OUT_OF_MEMORY)
+        except RuntimeError as exc:
+            if not _is_out_of_memory(exc):
+                raise
+            _fail(f"{_OUT_OF_MEMORY} ({str(exc).splitlines()[0][:200]})")
         sys.exit(result if isinstance(result, int) else 0)
+
+
+_OUT_OF_MEMORY = ("ran out of memory; ask for less at a time (a smaller --size, fewer images with -n, a lower "
+                  "--batch-size or batch_size) or use a machine with more memory")
+
+
+def _is_out_of_memory(exc: BaseException) -> bool:
+    """Whether ``exc`` is an allocator's failure (CPU or CUDA), told apart without importing torch."""
+    text = str(exc)
+    return type(exc).__name__ == "OutOfMemoryError" or "can't allocate memory" in text or "out of memory" in text
+
+
+def _stdout_gone() -> None:
+    """Point stdout at /dev/null, so the interpreter's last flush does not fail again."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, AttributeError, ValueError):
+        pass
 
 
 def _fail(message: str, code: int = 2) -> None:
     line = " ".join(message.split())
-    if _WANTS_JSON:
-        click.echo(json.dumps({"error": line}))
+    if _WANTS_JSON and not _EMITTED:
+        try:
+            click.echo(json.dumps({"error": line}))
+        except OSError:
+            _stdout_gone()
     click.echo(f"artgan: error: {line}", err=True)
     sys.exit(code)
 
 
+_EMITTED = False  # whether a command has printed its result (a later error then adds no second JSON document)
+
+
 def emit(data: Any, as_json: bool, text: str) -> None:
     """Print ``data`` as JSON with ``--json``, else ``text``."""
+    global _EMITTED
+    if sys.stdout is None:
+        raise ArtganError("stdout is closed; run the command with its output going somewhere (a file, a pipe or the terminal)")
     click.echo(json.dumps(data, indent=2, default=str) if as_json else text)
+    _EMITTED = True
 
 
 def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -95,6 +139,8 @@ def _table(rows: list[list[str]], header: list[str]) -> str:
 
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON on stdout.")
+skip_existing_option = click.option("--skip-existing", is_flag=True,
+                                    help="Leave inputs whose output already exists alone (resumes an interrupted batch).")
 device_option = click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda, cuda:N or mps.")
 overwrite_option = click.option("--overwrite", is_flag=True, help="Replace existing output files (and inputs, if -o names one).")
 _EXTRA = {"ignore_unknown_options": True, "allow_extra_args": True}
@@ -140,36 +186,49 @@ class PluginCommands:
     commands: dict[str, click.Command] = field(default_factory=dict)
     owners: dict[str, str] = field(default_factory=dict)
     problems: dict[str, str] = field(default_factory=dict)
+    scanned: list[str] = field(default_factory=list)  # plugins whose commands were collected so far
+    complete: bool = False  # whether every plugin was
 
 
 _COMMANDS: PluginCommands | None = None
 
 
-def plugin_commands() -> PluginCommands:
-    """Collect every working plugin's commands once; a plugin whose commands fail keeps its verbs."""
-    global _COMMANDS
-    if _COMMANDS is not None:
-        return _COMMANDS
-    from artgan.registry import discover
+def plugin_commands(wanted: str | None = None) -> PluginCommands:
+    """The commands plugins add, each plugin's collected once; a plugin whose commands fail keeps its verbs.
 
-    found = PluginCommands()
-    for name, record in discover().items():
-        if not record.ok:
+    Plugins are visited first-party first, each group by name, so a clash always resolves the
+    same way. With ``wanted`` the visit stops at the plugin that adds that command: a command of
+    a first-party plugin imports no third-party package. Without it, every plugin is visited.
+    """
+    global _COMMANDS
+    from artgan.registry import plugin_names, plugin_record
+
+    found = _COMMANDS = _COMMANDS or PluginCommands()
+    if found.complete:
+        return found
+    for name in plugin_names():
+        if wanted is not None and wanted in found.commands:
+            return found
+        if name in found.scanned:
+            continue
+        found.scanned.append(name)
+        record = plugin_record(name)
+        if record is None or not record.ok:
             continue
         try:
-            commands = list(record.plugin.commands())
-        except Exception as exc:  # a broken plugin loses its commands, nothing else
+            for command in list(record.plugin.commands()):
+                if not isinstance(command, click.Command) or not command.name:
+                    found.problems[name] = f"commands() returned {command!r}, not a named click command"
+                elif command.name in cli.commands or command.name in found.commands:
+                    found.problems[name] = f"its command {command.name!r} is already taken; rename it"
+                else:
+                    found.commands[command.name] = command
+                    found.owners[command.name] = name
+        except BaseException as exc:  # a broken plugin loses its commands, nothing else; even sys.exit()
+            if isinstance(exc, KeyboardInterrupt):
+                raise
             found.problems[name] = f"its commands failed to load: {type(exc).__name__}: {exc}"
-            continue
-        for command in commands:
-            if not isinstance(command, click.Command) or not command.name:
-                found.problems[name] = f"commands() returned {command!r}, not a named click command"
-            elif command.name in cli.commands or command.name in found.commands:
-                found.problems[name] = f"its command {command.name!r} is already taken; rename it"
-            else:
-                found.commands[command.name] = command
-                found.owners[command.name] = name
-    _COMMANDS = found
+    found.complete = True
     return found
 
 
@@ -182,10 +241,10 @@ def plugins(as_json: bool) -> None:
 
     mounted = plugin_commands()
     data = []
-    for record in discover().values():
+    for key, record in discover().items():  # a losing entry point's key says whose it is: "name (package)"
         plugin = record.plugin
         data.append({
-            "name": record.name,
+            "name": key,
             "status": "ok" if record.ok else "broken",
             "package": record.distribution,
             "version": record.version,
@@ -290,11 +349,13 @@ def _verb_params(verb: Any, *, inputs: bool) -> list[click.Parameter]:
         params.append(click.Argument(["inputs"], nargs=-1, required=True))
     params += [
         click.Option(["-o", "--out"], required=verb.takes != "image", type=click.Path(),
-                     help="Output file or folder; its suffix picks the format (see `artgan plugins`)."),
-        click.Option(["--seed"], type=int, help="Seed for reproducible output (default: random, reported)."),
+                     help="Output file or folder; its suffix picks the format (see `artgan plugins`); - writes a PNG to stdout."),
+        click.Option(["--seed"], type=click.IntRange(0, 2**63 - 1), help="Seed for reproducible output (default: random, reported)."),
         click.Option(["-p", "--param", "params"], multiple=True, metavar="KEY=VALUE", help="Set any option of the verb; repeatable."),
         click.Option(["--columns"], type=click.IntRange(min=1), help="Grid columns when several images go into one file."),
         click.Option(["--overwrite"], is_flag=True, help="Replace existing output files."),
+        *([click.Option(["--skip-existing"], is_flag=True, help="Leave inputs whose output already exists alone.")]
+          if verb.takes == "image" else []),
         click.Option(["--device"], default="auto", show_default=True, help="auto, cpu, cuda, cuda:N or mps."),
         click.Option(["--json", "as_json"], is_flag=True, help="Print machine-readable JSON on stdout."),
     ]
@@ -350,7 +411,8 @@ def _run_from_args(model_name: str | None, verb_name: str, args: list[str], *, i
             check_target(values["out"], verb.output, ref.plugin.writers, overwrite=values["overwrite"])
         model = load(model_name, values["device"], verb=verb_name)
         run_verb(model, verb_name, list(values.get("inputs", ())), out=values["out"], texts=texts, seed=values["seed"],
-                 columns=values["columns"], overwrite=values["overwrite"], as_json=values["as_json"])
+                 columns=values["columns"], overwrite=values["overwrite"], as_json=values["as_json"],
+                 skip_existing=values.get("skip_existing", False))
 
     command = click.Command(f"{verb_name}", params=_verb_params(verb, inputs=inputs and verb.takes != "nothing"),
                             callback=callback, help=f"{verb.help}\n\nOptions of {ref.name}'s {verb_name!r} and artgan's.",
@@ -389,25 +451,40 @@ def run_command(model: str | None, verb: str | None, args: tuple[str, ...]) -> N
 
 def run_verb(model: Any, verb: str, inputs: list[str], *, out: str | None, options: dict[str, Any] | None = None,
              texts: dict[str, str] | None = None, seed: int | None = None, columns: int | None = None,
-             overwrite: bool = False, as_json: bool = False) -> None:
+             overwrite: bool = False, as_json: bool = False, skip_existing: bool = False) -> None:
     """Run ``verb`` of a loaded ``model`` the way the command line does, and print what was written.
 
     A verb that takes nothing writes one output to ``out``; one that takes a picture runs over
     every input file (folders too, ``-`` for stdin → stdout) and writes each result beside its
-    input or into ``out``; one that takes pictures reads them all into one call. Plugin
-    commands call this with their own options.
+    input or into ``out``, going on past a picture that fails (the command then fails at the
+    end, having written the rest; ``skip_existing`` leaves inputs whose output exists alone);
+    one that takes pictures reads them all into one call. Plugin commands call this with
+    their own options.
     """
     spec = model.verb(verb)
     if spec.takes == "image":
         records = _run_on_pictures(model, verb, inputs, out=out, options=options, texts=texts, seed=seed, overwrite=overwrite,
-                                   progress=not as_json)
-        if records is not None:
-            lines = [f"{r['input']} → {r['output']} ({r['width']}×{r['height']}, {r['seconds']:.2f} s)" for r in records]
-            emit(records, as_json, "\n".join(lines))
+                                   skip_existing=skip_existing, progress=not as_json)
+        if records is None:
+            return
+        lines = [f"{r['input']} → {r['output']} ({r['width']}×{r['height']}, {r['seconds']:.2f} s)" if "width" in r
+                 else f"{r['input']}: {r['status']}" for r in records]
+        emit(records, as_json, "\n".join(lines))
+        failed = [r for r in records if r["status"] == "failed"]
+        if failed:
+            raise ArtganError(f"{len(failed)} of {len(records)} picture(s) failed, e.g. {failed[0]['error']}; "
+                              "the others were written (rerun with --skip-existing once the bad ones are fixed)")
         return
-    from artgan.writers import check_target, write_output
+    from artgan.writers import check_target, choose, write_output
 
-    check_target(out, spec.output, model.plugin.writers, overwrite=overwrite)
+    to_stdout = out == "-"
+    if to_stdout:  # a PNG on stdout: checked before the work like a file would be
+        if as_json:
+            raise ArtganError("-o - writes the picture to stdout, so --json has nowhere to go; drop one of them")
+        choose("stdout.png", spec.output, model.plugin.writers)
+        _refuse_terminal()
+    else:
+        check_target(out, spec.output, model.plugin.writers, overwrite=overwrite)
     given = inputs if spec.takes == "images" else None
     model.on_progress = _ProgressBar(verb, enabled=not as_json)
     try:
@@ -416,6 +493,11 @@ def run_verb(model: Any, verb: str, inputs: list[str], *, out: str | None, optio
         model.on_progress.close()
     if columns is not None and hasattr(output, "columns"):
         output.columns = columns
+    if to_stdout:
+        provenance = {k: str(v) for k, v in output.metadata.items()}
+        _write_stdout(choose("stdout.png", type(output), model.plugin.writers).encode(output, ".png", provenance))
+        click.echo(f"wrote a PNG to stdout (seed {model.last_seed})", err=True)
+        return
     files = write_output(output, out, writers=model.plugin.writers, overwrite=overwrite)
     data = {**output.report, **output.describe(), "model": model.name, "verb": verb, "seed": model.last_seed,
             "files": [str(f) for f in files]}
@@ -425,46 +507,88 @@ def run_verb(model: Any, verb: str, inputs: list[str], *, out: str | None, optio
 
 
 def _run_on_pictures(model: Any, verb: str, inputs: list[str], *, out: str | None, options: dict[str, Any] | None,
-                     texts: dict[str, str] | None, seed: int | None, overwrite: bool, progress: bool) -> list[dict[str, Any]] | None:
-    """Run a picture → picture verb over files, folders or stdin; one record per output (None for stdout)."""
-    from artgan.images import open_image
+                     texts: dict[str, str] | None, seed: int | None, overwrite: bool, skip_existing: bool,
+                     progress: bool) -> list[dict[str, Any]] | None:
+    """Run a picture → picture verb over files, folders or stdin; one record per input (None for stdout)."""
     from artgan.inference.files import STDIO, keep_alpha, plan
     from artgan.writers import write_output
 
     if inputs == [STDIO]:
-        picture = open_image(io.BytesIO(sys.stdin.buffer.read()))
+        if not out:
+            _refuse_terminal()
+        picture = io.BytesIO(_read_stdin())  # decoded by model.run, to the size the verb needs
         output = model.run(verb, picture, seed=seed, options=options, texts=texts)
         output.metadata["source"] = "stdin"
         if out:
             files = write_output(output, out, writers=model.plugin.writers, overwrite=overwrite)
             width, height = output.pixels.shape[-1], output.pixels.shape[-2]
-            return [{"input": STDIO, "output": str(files[0]), "width": width, "height": height, "seconds": 0.0}]
+            return [{"input": STDIO, "output": str(files[0]), "status": "written", "width": width, "height": height,
+                     "seconds": 0.0}]
         from artgan.writers import choose
 
         provenance = {k: str(v) for k, v in output.metadata.items()}
-        sys.stdout.buffer.write(choose("stdout.png", type(output)).encode(output, ".png", provenance))
-        sys.stdout.buffer.flush()
+        _write_stdout(choose("stdout.png", type(output)).encode(output, ".png", provenance))
         return None
     tag = model.preset.tag if model.preset is not None else Path(model.name).name
-    pairs = plan(inputs, tag, out, overwrite)
+    pairs = plan(inputs, tag, out, overwrite or skip_existing)
     from tqdm.auto import tqdm
 
-    records = []
+    records: list[dict[str, Any]] = []
     with tqdm(total=len(pairs), unit="image", desc=verb, disable=not progress or len(pairs) < 2) as bar:
         for source, target in pairs:
             started = time.perf_counter()
+            record: dict[str, Any] = {"input": str(source), "output": str(target)}
+            if skip_existing and not overwrite and (target.exists() or target.with_suffix(".png").exists()):
+                records.append({**record, "status": "skipped (exists)"})
+                bar.update(1)
+                continue
             model.on_progress = _ProgressBar(verb, enabled=progress and len(pairs) == 1, unit="tile")
             try:
-                output = model.run(verb, open_image(source), seed=seed, options=options, texts=texts)
+                output = model.run(verb, source, seed=seed, options=options, texts=texts)  # decoded there, to size
+                output.metadata["source"] = source.name
+                target = keep_alpha(target, output.pixels.shape[1] == 4, source, overwrite)
+                write_output(output, target, writers=model.plugin.writers, overwrite=overwrite)
+            except ArtganError as exc:
+                if len(pairs) == 1:
+                    raise
+                message = " ".join(str(exc).split())
+                message = message if str(source) in message else f"{source}: {message}"
+                records.append({**record, "status": "failed", "error": message})
+                log.warning("skipped %s", message)
+                continue
             finally:
                 model.on_progress.close()
-            output.metadata["source"] = source.name
-            target = keep_alpha(target, output.pixels.shape[1] == 4, source, overwrite)
-            write_output(output, target, writers=model.plugin.writers, overwrite=overwrite)
-            records.append({"input": str(source), "output": str(target), "width": int(output.pixels.shape[-1]),
+                bar.update(1)
+            records.append({**record, "output": str(target), "status": "written", "width": int(output.pixels.shape[-1]),
                             "height": int(output.pixels.shape[-2]), "seconds": round(time.perf_counter() - started, 3)})
-            bar.update(1)
     return records
+
+
+def _refuse_terminal() -> None:
+    """Before any work: binary output needs stdout to be open and not a terminal."""
+    if sys.stdout is None:
+        raise ArtganError("stdout is closed; give -o FILE or redirect the output (> out.png)")
+    if sys.stdout.isatty():
+        raise ArtganError("refusing to write a picture to the terminal; redirect it (> out.png) or give -o FILE")
+
+
+def _read_stdin() -> bytes:
+    if sys.stdin is None or sys.stdin.isatty():
+        raise ArtganError("'-' reads a picture from stdin, but nothing is piped in; e.g. cat photo.jpg | artgan stylize -")
+    return sys.stdin.buffer.read()
+
+
+def _write_stdout(data: bytes) -> None:
+    """Binary output on stdout; a closed or full stdout is a one-line error."""
+    try:
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    except BrokenPipeError:
+        _stdout_gone()
+        raise ArtganError("stdout was closed before the picture was written") from None
+    except OSError as exc:
+        _stdout_gone()
+        raise ArtganError(f"could not write the picture to stdout: {exc.strerror or exc}") from None
 
 
 class _ProgressBar:
@@ -493,7 +617,7 @@ class _ProgressBar:
 @click.argument("model")
 @click.option("--data", help="Real data to compare with (as for training). " + _DATA_HELP)
 @click.option("-n", "count", default=1000, show_default=True, type=click.IntRange(min=1), help="Images per side.")
-@click.option("--seed", default=0, show_default=True, type=int)
+@click.option("--seed", default=0, show_default=True, type=click.IntRange(0, 2**63 - 1))
 @click.option("--untrained", is_flag=True, help="Measure a freshly initialised model of the same config (a baseline).")
 @device_option
 @json_option

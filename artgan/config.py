@@ -4,13 +4,16 @@ Model settings live in each plugin's own ``Config`` dataclass; training settings
 owns live in :class:`TrainConfig`; each verb's options live in its ``Options`` dataclass
 (fields made with :func:`option` carry their help text, a short flag and a parser). All are
 plain dataclasses, so they print, compare and serialise without ceremony. Every value given
-as text or from Python is type-checked against the field's annotation.
+as text or from Python is type-checked against the field's annotation, and checked against the
+range its field declares (:func:`setting`, :func:`option`) wherever it comes in: ``-c``,
+``-p``, Python, a checkpoint's ``config.json``. Numbers are finite and fit in 64 bits.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import types
 import typing
 from collections.abc import Callable, Mapping
@@ -20,43 +23,86 @@ from typing import Any, Literal, Union
 from artgan.errors import ArtganError, did_you_mean
 
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
+_INT_LIMIT = 2**63  # integers must fit in a signed 64-bit value (what torch and numpy hold)
+
+
+# --------------------------------------------------------------------------- ranges
+@dataclass(frozen=True)
+class Range:
+    """The valid values of a number (or of every item of a tuple of numbers): ``minimum``/``above``
+    bound it from below (inclusive/exclusive), ``maximum``/``below`` from above."""
+
+    minimum: float | None = None
+    above: float | None = None
+    maximum: float | None = None
+    below: float | None = None
+
+    def problem(self, value: float) -> str | None:
+        """Why ``value`` is out of range, or None."""
+        tests = ((self.minimum, "≥", lambda b: value >= b), (self.above, ">", lambda b: value > b),
+                 (self.maximum, "≤", lambda b: value <= b), (self.below, "<", lambda b: value < b))
+        failed = [f"{sign} {bound:g}" for bound, sign, holds in tests if bound is not None and not holds(bound)]
+        shown = f"{value:g}" if isinstance(value, float) else str(value)
+        return f"must be {self.describe()}, got {shown}" if failed else None
+
+    def describe(self) -> str:
+        """``"≥ 1, ≤ 64"``: the bounds as text."""
+        bounds = ((self.minimum, "≥"), (self.above, ">"), (self.maximum, "≤"), (self.below, "<"))
+        return ", ".join(f"{sign} {bound:g}" for bound, sign in bounds if bound is not None)
+
+
+def setting(default: Any, *, minimum: float | None = None, above: float | None = None, maximum: float | None = None,
+            below: float | None = None) -> Any:
+    """A config field with its valid range, declared once and checked wherever a value comes in
+    (``-c``, Python, a checkpoint's ``config.json``). For a tuple the range applies to every item."""
+    return dataclasses.field(default=default, metadata={"range": Range(minimum, above, maximum, below)})
+
+
+def check_ranges(config: Any, *, what: str = "setting", names: Any = None) -> None:
+    """Raise ArtganError for the first field of ``config`` (or of ``names``) outside its declared range."""
+    for f in dataclasses.fields(config):
+        if names is not None and f.name not in names:
+            continue
+        problem = _range_problem(getattr(config, f.name), f.metadata.get("range"))
+        if problem:
+            raise ArtganError(f"{what} {f.name}: {problem}")
+
+
+def _range_problem(value: Any, bounds: Range | None) -> str | None:
+    if bounds is None:
+        return None
+    items = value if isinstance(value, (tuple, list)) else [value]
+    for item in items:
+        if isinstance(item, (int, float)) and not isinstance(item, bool):
+            problem = bounds.problem(item)
+            if problem:
+                return problem
+    return None
 
 
 @dataclass
 class TrainConfig:
     """What the engine needs to run a training loop; plugins suggest values via train_defaults."""
 
-    steps: int = 10_000  # total optimisation steps of the run (a resumed run keeps counting)
-    batch_size: int = 32  # images per step on each process
-    seed: int = 0  # seeds weights, noise and data order
+    steps: int = setting(10_000, minimum=1)  # total optimisation steps of the run (a resumed run keeps counting)
+    batch_size: int = setting(32, minimum=1, maximum=65_536)  # images per step on each process
+    seed: int = setting(0, minimum=0)  # seeds weights, noise and data order
     precision: str = "auto"  # auto | fp32 | bf16 | fp16 (auto: bf16 on CUDA that has it, else fp32)
     channels_last: bool = False  # NHWC memory layout for conv nets (fast with bf16 on CPU/GPU)
-    ema_half_life_kimg: float = 10.0  # EMA half-life of the inference nets in thousands of images; 0 = off
+    ema_half_life_kimg: float = setting(10.0, minimum=0)  # EMA half-life of the inference nets in thousands of images; 0 = off
     augment: str = ""  # differentiable augmentation of D inputs: comma list of flip,translation,color,cutout
-    lr_decay_start: float = 1.0  # fraction of steps after which lr falls linearly to 0 (1 = constant)
-    log_every: int = 50  # steps between stats lines and progress-bar loss updates
-    sample_every: int = 1000  # steps between sample grids (0 = never)
-    checkpoint_every: int = 1000  # steps between checkpoints (0 = only at the end)
-    keep_checkpoints: int = 3  # how many recent checkpoints a run directory keeps
-    workers: int = -1  # data-loading processes; -1 = auto (0 on CPU, up to 8 on CUDA)
+    lr_decay_start: float = setting(1.0, minimum=0, maximum=1)  # fraction of steps after which lr falls linearly to 0 (1 = constant)
+    log_every: int = setting(50, minimum=1)  # steps between stats lines and progress-bar loss updates
+    sample_every: int = setting(1000, minimum=0)  # steps between sample grids (0 = never)
+    checkpoint_every: int = setting(1000, minimum=0)  # steps between checkpoints (0 = only at the end)
+    keep_checkpoints: int = setting(3, minimum=1)  # how many recent checkpoints a run directory keeps
+    workers: int = setting(-1, minimum=-1, maximum=64)  # data-loading processes; -1 = auto (0 on CPU, up to 8 on CUDA)
 
     def validate(self) -> None:
         """Raise ArtganError for values that cannot work."""
-        checks = [
-            (self.steps >= 1, "steps must be ≥ 1"),
-            (self.batch_size >= 1, "batch_size must be ≥ 1"),
-            (self.precision in PRECISIONS, f"precision must be one of {', '.join(PRECISIONS)}"),
-            (self.ema_half_life_kimg >= 0, "ema_half_life_kimg must be ≥ 0"),
-            (0.0 <= self.lr_decay_start <= 1.0, "lr_decay_start must be within [0, 1]"),
-            (self.log_every >= 1, "log_every must be ≥ 1"),
-            (self.sample_every >= 0, "sample_every must be ≥ 0"),
-            (self.checkpoint_every >= 0, "checkpoint_every must be ≥ 0"),
-            (self.keep_checkpoints >= 1, "keep_checkpoints must be ≥ 1"),
-            (self.workers >= -1, "workers must be ≥ -1"),
-        ]
-        for ok, message in checks:
-            if not ok:
-                raise ArtganError(f"invalid training setting: {message}")
+        if self.precision not in PRECISIONS:
+            raise ArtganError(f"invalid training setting: precision must be one of {', '.join(PRECISIONS)}")
+        check_ranges(self, what="invalid training setting:")
 
 
 # --------------------------------------------------------------------------- JSON round trip
@@ -76,19 +122,27 @@ def from_dict(cls: type, data: dict[str, Any], *, what: str = "config") -> Any:
             "version of the plugin: install the version that wrote it"
         )
     values = {k: _coerce(v, hints[k], f"{what} {k}") for k, v in data.items()}
-    return cls(**values)
+    try:
+        config = cls(**values)
+    except TypeError as exc:  # a field without a default is missing
+        raise ArtganError(f"{what} is incomplete ({exc})") from None
+    check_ranges(config, what=what)
+    return config
 
 
 # --------------------------------------------------------------------------- verb options
 def option(default: Any = None, help: str = "", *, flag: str | None = None,
-           parse: Callable[[Any], Any] | None = None) -> Any:
+           parse: Callable[[Any], Any] | None = None, minimum: float | None = None, above: float | None = None,
+           maximum: float | None = None, below: float | None = None) -> Any:
     """A field of a verb's ``Options`` dataclass with its command-line help.
 
     ``flag`` is a short alias (``"-n"``); ``parse`` turns what a user gives (the text of a
     command-line flag, or a Python value) into the field's value and raises ArtganError on
-    nonsense; without it values are checked against the field's annotation.
+    nonsense; without it values are checked against the field's annotation. ``minimum``,
+    ``above``, ``maximum`` and ``below`` bound a number (as for :func:`setting`).
     """
-    return dataclasses.field(default=default, metadata={"help": help, "flag": flag, "parse": parse})
+    bounds = Range(minimum, above, maximum, below) if (minimum, above, maximum, below) != (None,) * 4 else None
+    return dataclasses.field(default=default, metadata={"help": help, "flag": flag, "parse": parse, "range": bounds})
 
 
 def make_options(cls: type, values: Mapping[str, Any] = {}, texts: Mapping[str, str] = {}, *, what: str = "option") -> Any:
@@ -112,6 +166,9 @@ def make_options(cls: type, values: Mapping[str, Any] = {}, texts: Mapping[str, 
                 chosen[name] = _parse(str(value).strip(), hints[name], where)
             else:
                 chosen[name] = _coerce(value, hints[name], where)
+            problem = _range_problem(chosen[name], fields[name].metadata.get("range"))
+            if problem:
+                raise ArtganError(problem)
         except ArtganError as exc:
             message = str(exc)
             raise ArtganError(message if message.startswith(where) else f"{where}: {message}") from None
@@ -164,7 +221,12 @@ def apply_overrides(
             raise ArtganError(f"-c {item!r}: write overrides as key=value, e.g. -c batch_size=16")
         scope, field_name = _locate(key, targets)
         hint = typing.get_type_hints(type(targets[scope]))[field_name]
-        changes[scope][field_name] = _parse(text.strip(), hint, f"-c {key}")
+        value = _parse(text.strip(), hint, f"-c {key}")
+        bounds = {f.name: f.metadata.get("range") for f in dataclasses.fields(targets[scope])}[field_name]
+        problem = _range_problem(value, bounds)
+        if problem:
+            raise ArtganError(f"-c {key}: {problem}")
+        changes[scope][field_name] = value
     return (
         dataclasses.replace(model, **changes["model"]),
         dataclasses.replace(train, **changes["train"]),
@@ -215,7 +277,7 @@ def _parse(text: str, hint: Any, where: str) -> Any:
             number = float(text) if hint is float else int(text)
         except ValueError:
             raise ArtganError(f"{where}: expected {'a number' if hint is float else 'an integer'}, got {text!r}") from None
-        return number
+        return _check_number(number, where)
     if hint is str:
         return text
     if origin is Literal:
@@ -265,10 +327,21 @@ def _coerce(value: Any, hint: Any, where: str, parse: bool = False) -> Any:
             raise ArtganError(f"{where}: expected one of {', '.join(map(str, args))}, got {value!r}")
         return value
     if hint is float and isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value)
+        return _check_number(float(value), where)
+    if hint is int and isinstance(value, int) and not isinstance(value, bool):
+        return _check_number(value, where)
     if isinstance(hint, type) and isinstance(value, hint) and not (hint is int and isinstance(value, bool)):
         return value
     raise ArtganError(f"{where}: expected {getattr(hint, '__name__', hint)}, got {value!r}")
+
+
+def _check_number(number: int | float, where: str) -> int | float:
+    """``number`` if it is finite and fits in 64 bits; nan, inf and astronomic values are refused."""
+    if isinstance(number, float) and not math.isfinite(number):
+        raise ArtganError(f"{where}: must be a finite number, got {number}")
+    if isinstance(number, int) and not -_INT_LIMIT <= number < _INT_LIMIT:
+        raise ArtganError(f"{where}: {number} is too large (integers must fit in 64 bits)")
+    return number
 
 
 def _coerce_item(value: Any, hint: Any, where: str, parse: bool) -> Any:

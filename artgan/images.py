@@ -16,7 +16,7 @@ import os
 import struct
 import warnings
 import zlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
@@ -37,8 +37,24 @@ RASTER_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP
 
 
 # --------------------------------------------------------------------------- reading
-def open_image(source: str | os.PathLike | BinaryIO, *, max_pixels: int = MAX_PIXELS) -> Image.Image:
-    """Decode an image fully, upright (EXIF orientation applied), in its own mode."""
+def open_image(
+    source: str | os.PathLike | BinaryIO,
+    *,
+    max_pixels: int = MAX_PIXELS,
+    shrink: Callable[[tuple[int, int]], tuple[int, int]] | None = None,
+) -> Image.Image:
+    """Decode an image fully, upright (EXIF orientation applied), in its own mode.
+
+    The size the header claims is checked before any pixel is decoded: against
+    ``max_pixels``, against what the file's bytes could possibly hold (a truncated or forged
+    header is refused, never allocated) and against the memory available
+    (:func:`artgan.memory.check_fits`). ``shrink`` maps the upright ``(height, width)`` to the
+    size the caller will shrink the picture to anyway: a JPEG is then decoded at a reduced
+    scale (1/2, 1/4 or 1/8, never smaller than that size), and ``info["artgan_full_size"]`` keeps
+    the file's own upright ``(width, height)``.
+    """
+    from artgan.memory import check_fits
+
     name = _describe(source)
     try:
         with warnings.catch_warnings():
@@ -50,6 +66,11 @@ def open_image(source: str | os.PathLike | BinaryIO, *, max_pixels: int = MAX_PI
                     f"{name}: {width}×{height} pixels is over the limit of {max_pixels:,} "
                     "(a decompression bomb?); downscale the image first"
                 )
+            _refuse_implausible(image, name)
+            if shrink is not None:
+                _draft(image, shrink)
+            check_fits(2 * _decoded_bytes(image), f"{name}: decoding {image.width}×{image.height} pixels",
+                       "downscale the image first")  # twice: the decoded picture and its upright copy
             image.load()
     except ArtganError:
         raise
@@ -63,16 +84,123 @@ def open_image(source: str | os.PathLike | BinaryIO, *, max_pixels: int = MAX_PI
         raise ArtganError(f"{name}: not an image file, or a format Pillow cannot read") from None
     except (OSError, SyntaxError, ValueError) as exc:
         raise ArtganError(f"{name}: the image is corrupt or truncated ({exc})") from None
-    return ImageOps.exif_transpose(image)
+    return ImageOps.exif_transpose(image)  # a copy, info (and artgan_full_size) included
+
+
+#: Most pixels one byte of a file can hold, by format: a 1-bit PNG at deflate's best ratio
+#: (1032:1), LZW's longest string per 12-bit code in a GIF; a Huffman-coded JPEG spends at
+#: least one bit on every 8×8 block. Other formats (and arithmetic-coded JPEG) have no bound.
+_PIXELS_PER_BYTE = {"PNG": 8 * 1032, "GIF": 4096 * 8 // 12, "JPEG": 8 * 64}
+
+
+def _refuse_implausible(image: Image.Image, name: str) -> None:
+    """An error if the file is far too small for the size its header claims (truncated or forged)."""
+    ratio = _PIXELS_PER_BYTE.get(image.format or "")
+    size = _file_bytes(image)
+    if ratio is None or size is None or (image.format == "JPEG" and _jpeg_is_arithmetic(image.fp)):
+        return
+    width, height = image.size
+    try:  # the pixels the file codes (a GIF's first frame may cover only part of its logical screen)
+        coded = sum((box[2] - box[0]) * (box[3] - box[1]) for box in (tile[1] for tile in image.tile))
+    except (TypeError, IndexError):
+        coded = width * height
+    if coded > ratio * size * 1.05 + 4096:
+        raise ArtganError(
+            f"{name}: the header claims {width}×{height} pixels, more than its {size:,} bytes can hold; "
+            "the file is truncated or corrupt (download or export it again)"
+        )
+
+
+def _file_bytes(image: Image.Image) -> int | None:
+    """The size of the file (or stream) ``image`` reads from, without moving its position."""
+    fp = getattr(image, "fp", None)
+    try:
+        position = fp.tell()
+        fp.seek(0, os.SEEK_END)
+        size = fp.tell()
+        fp.seek(position)
+    except (AttributeError, OSError, ValueError):
+        return None
+    return int(size)
+
+
+def _jpeg_is_arithmetic(fp: BinaryIO) -> bool:
+    """Whether a JPEG's frame is arithmetic-coded (SOF9–SOF15), which compresses without a floor."""
+    position = fp.tell()
+    try:
+        fp.seek(0)
+        if fp.read(2) != b"\xff\xd8":
+            return False
+        while True:
+            byte = fp.read(1)
+            if byte != b"\xff":
+                return False  # segments follow each other; anything else: not a frame we can read
+            marker = fp.read(1)
+            while marker == b"\xff":  # fill bytes
+                marker = fp.read(1)
+            if not marker or marker[0] in (0xD9, 0xDA):  # end of image, start of scan: no SOF seen
+                return False
+            if marker[0] in (0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF):
+                return True
+            if marker[0] in (0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7):
+                return False
+            if marker[0] == 0x01 or 0xD0 <= marker[0] <= 0xD8:
+                continue  # markers without a length
+            length = int.from_bytes(fp.read(2), "big")
+            if length < 2:
+                return False
+            fp.seek(length - 2, os.SEEK_CUR)
+    except (OSError, ValueError):
+        return False
+    finally:
+        fp.seek(position)
+
+
+def _draft(image: Image.Image, shrink: Callable[[tuple[int, int]], tuple[int, int]]) -> None:
+    """Let a JPEG decode at the smallest DCT scale that still covers the size ``shrink`` asks for."""
+    if image.format != "JPEG":
+        return
+    width, height = image.size
+    turned = image.getexif().get(0x0112, 1) in (5, 6, 7, 8)  # EXIF orientations that swap the sides
+    upright = (width, height) if turned else (height, width)
+    try:
+        target_h, target_w = shrink(upright)
+    except Exception:  # noqa: BLE001 - only a hint: without it the picture is decoded in full
+        return
+    if not (0 < target_h < upright[0] and 0 < target_w < upright[1]):
+        return
+    if abs(target_h * upright[1] - target_w * upright[0]) > (upright[0] + upright[1]) / 2 + 1:  # beyond rounding
+        return  # not a resize of the whole picture (a crop, a fixed size): it needs every pixel
+    request = (target_h, target_w) if turned else (target_w, target_h)
+    image.draft(None, request)
+    if image.size != (width, height):
+        image.info["artgan_full_size"] = (upright[1], upright[0])
+
+
+def _decoded_bytes(image: Image.Image) -> int:
+    """Bytes Pillow allocates to decode ``image``: 1 per pixel for L, P and 1-bit; 2 for 16-bit
+    grey; 4 for everything else (Pillow keeps RGB in 4 bytes a pixel)."""
+    width, height = image.size
+    mode = image.mode
+    per_pixel = 1 if mode in ("1", "L", "P") else 2 if mode.startswith("I;16") else 4
+    return width * height * per_pixel
 
 
 _DEEP_GREY = ("I;16", "I;16B", "I;16L", "I;16N", "I", "F")  # grey modes with more than 8 bits
 
 
 def _grey_fraction(image: Image.Image) -> np.ndarray:
-    """A deep grey image's values over its full scale (65535 for 16-bit, else 255 unless exceeded)."""
-    array = np.asarray(image, dtype=np.float64)
-    top = 65535.0 if image.mode.startswith("I;16") or array.max() > 255 else 255.0
+    """A deep grey image's values over its full scale: 65535 for 16-bit; for 32-bit integers 255
+    unless exceeded, then 65535; for floats 1.0 when every value lies in 0..1 (the usual float
+    convention), else as the integers. Values that are not finite count as 0."""
+    array = np.nan_to_num(np.asarray(image, dtype=np.float64), nan=0.0, posinf=0.0, neginf=0.0)
+    peak = float(array.max()) if array.size else 0.0
+    if image.mode == "F" and peak <= 1.0:
+        top = 1.0
+    elif image.mode.startswith("I;16") or peak > 255:
+        top = 65535.0
+    else:
+        top = 255.0
     return array / top
 
 

@@ -7,6 +7,7 @@ images, or a list with one per image; ``mix`` is ``{name: weight}`` (on the comm
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -17,16 +18,36 @@ if TYPE_CHECKING:  # torch is imported on use, so options dataclasses can name p
 
 
 def parse_mix(value: Any) -> dict[str, float] | None:
-    """``"wood:0.5,stone:0.5"`` (or a mapping) → ``{"wood": 0.5, "stone": 0.5}``; a bare name weighs 1."""
-    if value is None or isinstance(value, Mapping):
-        return None if value is None else {str(k): float(v) for k, v in value.items()}
-    mix = {}
-    for part in str(value).split(","):
-        name, sep, weight = part.strip().rpartition(":")
+    """``"wood:0.5,stone:0.5"`` (or a mapping) → ``{"wood": 0.5, "stone": 0.5}``; a bare name weighs 1.
+
+    Weights are finite and ≥ 0, not all zero; only their ratios matter (``wood:3,stone:1`` is 3 : 1).
+    """
+    if value is None:
+        return None
+    how = "write classes with weights, e.g. wood:0.5,stone:0.5"
+    if isinstance(value, Mapping):
+        pairs = list(value.items())
+    else:
+        pairs = []
+        for part in str(value).split(","):
+            name, sep, weight = part.strip().rpartition(":")
+            pairs.append((name, weight) if sep else (weight, 1.0))
+    mix: dict[str, float] = {}
+    for name, weight in pairs:
         try:
-            mix[name if sep else weight] = float(weight) if sep else 1.0
-        except ValueError:
-            raise ArtganError(f"mix {value!r}: write classes with weights, e.g. wood:0.5,stone:0.5") from None
+            number = float(weight)
+        except (TypeError, ValueError):
+            raise ArtganError(f"{value!r}: {how}") from None
+        if not math.isfinite(number) or number < 0:
+            raise ArtganError(f"{value!r}: the weight of {name!r} must be a finite number ≥ 0, got {weight}")
+        name = str(name).strip()
+        if not name:
+            raise ArtganError(f"{value!r}: {how}")
+        if name in mix:
+            raise ArtganError(f"{value!r}: {name!r} is given twice")
+        mix[name] = number
+    if not any(mix.values()):
+        raise ArtganError(f"{value!r}: the weights are all zero; give at least one class a weight above 0")
     return mix
 
 
@@ -47,12 +68,12 @@ def choose_labels(names: Sequence[str], n: int, generator: torch.Generator, *, l
     if not names:
         raise ArtganError("this model is unconditional; it takes no label")
     if mix is not None:
-        weights = torch.zeros(n, len(names))
-        for name, weight in mix.items():
-            weights[:, label_index(name, names)] = float(weight)
-        if (weights < 0).any() or weights.sum(1).min() <= 0:
-            raise ArtganError("label weights must be ≥ 0 and not all zero")
-        return weights / weights.sum(1, keepdim=True)
+        mix = parse_mix(mix)  # checks weights given from Python too
+        largest = max(mix.values())
+        weights = torch.zeros(n, len(names), dtype=torch.float64)
+        for name, weight in mix.items():  # scaled by the largest first, so 1e308:1e308 cannot overflow
+            weights[:, label_index(name, names)] += weight / largest
+        return (weights / weights.sum(1, keepdim=True)).float()
     if isinstance(label, (str, int)):
         return torch.full((n,), label_index(label, names), dtype=torch.long)
     labels = list(label)

@@ -261,63 +261,113 @@ class Plugin:
 def validate_plugin(plugin: Any, entry_point_name: str | None = None) -> list[str]:
     """Return the contract violations of ``plugin`` as sentences that say the fix.
 
-    Cheap (nothing is built); an empty list means the plugin looks usable. The deeper checks
-    that build, train and run every verb live in :mod:`artgan.testing`.
+    Cheap (nothing is built); an empty list means the plugin looks usable. Whatever the
+    plugin's code raises while being checked (even ``SystemExit``; only Ctrl-C passes) is
+    reported as a violation, never raised. The deeper checks that build, train and run every
+    verb live in :mod:`artgan.testing`.
     """
+    try:
+        return _contract_problems(plugin, entry_point_name)
+    except BaseException as exc:  # a hostile plugin must not take its caller down
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        return [f"checking the plugin failed: {_raised(exc)}"]
+
+
+_UNREADABLE = object()  # an attribute whose lookup raised (already reported)
+_ATTRIBUTES = ("name", "api_version", "Config", "roles", "inference_roles", "augment_roles", "verbs", "writers",
+               "inference_precision", "variants", "presets")
+
+
+def _raised(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+
+_DEFAULTS = {"variants": {}, "presets": ()}  # what a missing attribute reads as (else None)
+
+
+def _read(plugin: Any, attribute: str, problems: list[str]) -> Any:
+    """``plugin.attribute``, or _UNREADABLE after reporting what its lookup raised."""
+    try:
+        return getattr(plugin, attribute, _DEFAULTS.get(attribute))
+    except BaseException as exc:
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        problems.append(f"reading `{attribute}` raised {_raised(exc)}: make it a plain attribute that cannot fail")
+        return _UNREADABLE
+
+
+def _contract_problems(plugin: Any, entry_point_name: str | None) -> list[str]:
     problems: list[str] = []
-    name = getattr(plugin, "name", None)
-    if not isinstance(name, str) or not _NAME.match(name):
+    read = {attribute: _read(plugin, attribute, problems) for attribute in _ATTRIBUTES}
+    name = read["name"]
+    if name is _UNREADABLE:
+        pass
+    elif not isinstance(name, str) or not _NAME.match(name):
         problems.append(f"name {name!r} is not a lowercase identifier: set `name = \"mypluginname\"`")
     elif entry_point_name is not None and name != entry_point_name:
         problems.append(
             f"entry point is called {entry_point_name!r} but the plugin's name is {name!r}: make them equal in pyproject.toml"
         )
-    api = getattr(plugin, "api_version", None)
-    if api != API_VERSION:
+    api = read["api_version"]
+    if api is not _UNREADABLE and api != API_VERSION:
         change = MIGRATIONS.get(api) if isinstance(api, int) else None
         return problems + [
             f"written for artgan plugin API {api}, this artgan speaks API {API_VERSION}"
             + (f": to update, {change}" if change else ": install an artgan and plugin that match")
         ]
-    config_cls = getattr(plugin, "Config", None)
+    config_cls = read["Config"]
     config = None
-    if not (isinstance(config_cls, type) and dataclasses.is_dataclass(config_cls)):
+    if config_cls is _UNREADABLE:
+        pass
+    elif not (isinstance(config_cls, type) and dataclasses.is_dataclass(config_cls)):
         problems.append("`Config` must be a dataclass of the model's settings")
     else:
         try:
             config = config_cls()
-        except TypeError as exc:
-            problems.append(f"`Config()` must work with defaults alone ({exc})")
+        except BaseException as exc:
+            if isinstance(exc, KeyboardInterrupt):
+                raise
+            problems.append(f"`Config()` must work with defaults alone ({_raised(exc)})")
     for method in ("phases", "build", "dataset", "loss", "preview"):
         if not _overrides(plugin, method):
             problems.append(f"missing method `{method}`")
-    roles = getattr(plugin, "roles", None)
-    if not _names(roles):
+    roles = read["roles"]
+    if roles is _UNREADABLE:
+        roles = ()
+    elif not _names(roles):
         problems.append("`roles` must be a non-empty tuple of the role names build() returns")
         roles = ()
     for attribute in ("inference_roles", "augment_roles"):
-        declared = getattr(plugin, attribute, None)
+        declared = read[attribute]
+        if declared is _UNREADABLE:
+            continue
         if not (isinstance(declared, tuple) and all(isinstance(r, str) for r in declared)):
             problems.append(f"`{attribute}` must be a tuple of role names")
         elif roles and set(declared) - set(roles):
             problems.append(f"`{attribute}` names {sorted(set(declared) - set(roles))}, which are not in `roles`")
-    if not getattr(plugin, "inference_roles", None):
+    if read["inference_roles"] is not _UNREADABLE and not read["inference_roles"]:
         problems.append("`inference_roles` must name at least one role")
     if config is not None and _overrides(plugin, "phases"):
         try:
             problems += _phase_problems(plugin.phases(config), set(roles))
-        except Exception as exc:  # a broken plugin must not break the caller
-            problems.append(f"`phases(Config())` failed: {type(exc).__name__}: {exc}")
-    problems += verb_problems(getattr(plugin, "verbs", None))
-    problems += writer_problems(getattr(plugin, "writers", None))
-    if getattr(plugin, "inference_precision", None) not in ("fp32", "bf16"):
+        except BaseException as exc:  # a broken plugin must not break the caller
+            if isinstance(exc, KeyboardInterrupt):
+                raise
+            problems.append(f"`phases(Config())` failed: {_raised(exc)}")
+    if read["verbs"] is not _UNREADABLE:
+        problems += verb_problems(read["verbs"])
+    if read["writers"] is not _UNREADABLE:
+        problems += writer_problems(read["writers"])
+    if read["inference_precision"] not in ("fp32", "bf16", _UNREADABLE):
         problems.append("`inference_precision` must be 'fp32' or 'bf16'")
-    variants = getattr(plugin, "variants", {})
-    if not isinstance(variants, Mapping) or (
+    variants = read["variants"]
+    if variants is not _UNREADABLE and (not isinstance(variants, Mapping) or (
         isinstance(config_cls, type) and not all(isinstance(v, config_cls) for v in variants.values())
-    ):
+    )):
         problems.append("`variants` must map names to instances of `Config`")
-    problems += _preset_problems(getattr(plugin, "presets", ()))
+    if read["presets"] is not _UNREADABLE:
+        problems += _preset_problems(read["presets"])
     return problems
 
 
@@ -377,7 +427,7 @@ def verb_problems(verbs: Any) -> list[str]:
         else:
             try:
                 verb.Options()
-            except TypeError as exc:
+            except Exception as exc:  # any failure means the defaults do not work
                 problems.append(f"{label}: `Options()` must work with defaults alone ({exc})")
         if not (isinstance(verb.output, type) and issubclass(verb.output, Output)):
             problems.append(f"{label}: `output` must be a subclass of artgan.outputs.Output")
@@ -409,24 +459,48 @@ def writer_problems(writers: Any) -> list[str]:
     return problems
 
 
+#: What a shipped preset's checkpoint directory must hold (see :class:`Preset`).
+_PRESET_FILES = ("config.json", "model.safetensors")
+
+
 def _preset_problems(presets: Any) -> list[str]:
     if not isinstance(presets, (list, tuple)):
-        return ["`presets` must be a tuple of Preset"]
+        return [f"`presets` must be a tuple of Preset, not {type(presets).__name__}"]
     problems, tags = [], set()
     for preset in presets:
         if not isinstance(preset, Preset):
             problems.append(f"preset {preset!r} is not an artgan.plugin.Preset")
             continue
-        if not _NAME.match(preset.tag) or preset.tag in tags:
+        if not isinstance(preset.tag, str) or not _NAME.match(preset.tag) or preset.tag in tags:
             problems.append(f"preset tag {preset.tag!r} must be a unique lowercase identifier")
+            continue
         tags.add(preset.tag)
+        label = f"preset {preset.tag!r}"
+        for text in ("task", "licence", "description"):
+            if not isinstance(getattr(preset, text), str):
+                problems.append(f"{label}: `{text}` must be text")
         if (preset.path is None) == (preset.url is None):
-            problems.append(f"preset {preset.tag!r} needs exactly one of `path` and `url`")
-        if not re.fullmatch(r"[0-9a-f]{64}", preset.sha256 or ""):
-            problems.append(f"preset {preset.tag!r} needs the sha256 of its model.safetensors")
+            problems.append(f"{label} needs exactly one of `path` and `url`")
+        elif preset.url is not None and not isinstance(preset.url, str):
+            problems.append(f"{label}: `url` must be text")
+        elif preset.path is not None:
+            problems += _preset_path_problems(label, preset.path)
+        if not isinstance(preset.sha256, str) or not re.fullmatch(r"[0-9a-f]{64}", preset.sha256):
+            problems.append(f"{label} needs the sha256 of its model.safetensors")
         if not preset.licence:
-            problems.append(f"preset {preset.tag!r} must state its licence")
+            problems.append(f"{label} must state its licence")
     return problems
+
+
+def _preset_path_problems(label: str, path: Any) -> list[str]:
+    """A shipped preset's folder must exist and hold its checkpoint (a stat each; nothing is read)."""
+    if not isinstance(path, (str, Path)):
+        return [f"{label}: `path` must be a folder path, not {type(path).__name__}"]
+    missing = [name for name in _PRESET_FILES if not (Path(path) / name).is_file()]
+    if missing:
+        return [f"{label}: {', '.join(missing)} missing in {path}; ship the checkpoint folder with the package "
+                "(package data) or give a `url` instead"]
+    return []
 
 
 __all__ = ["API_VERSION", "Loaded", "Phase", "Plugin", "Preset", "Verb", "Writer", "validate_plugin"]

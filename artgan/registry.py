@@ -1,8 +1,14 @@
 """Plugin discovery through the entry-point group ``artgan.plugins``, and model names.
 
-Every plugin, first-party or not, is found the same way. A plugin that fails to import or
-breaks the contract is kept as a *broken* record with the reason, so one bad package never
-takes the command line down with it.
+Every plugin, first-party or not, is found the same way. A plugin that fails to import (even
+with ``sys.exit()``), raises from its attributes or breaks the contract is kept as a *broken*
+record with the reason, so one bad package never takes the command line down with it. A name
+claimed by several packages goes to artgan's own plugin, else to the package whose name sorts
+first; the others are listed as broken.
+
+Discovery is lazy: the entry points are read without importing anything, and a plugin is
+imported the first time something asks for it by name. Only what needs every plugin
+(:func:`discover`, :func:`list_presets`, a bare tag) loads them all.
 
 Models are named ``plugin.tag``; a tag alone works when only one plugin
 ships it; a path to a checkpoint or run directory works wherever a name does.
@@ -10,10 +16,12 @@ ships it; a path to a checkpoint or run directory works wherever a name does.
 
 from __future__ import annotations
 
+import logging
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 from artgan.checkpoint import find_checkpoint
 from artgan.errors import ArtganError, did_you_mean
@@ -21,6 +29,7 @@ from artgan.plugin import Plugin, Preset, validate_plugin
 from artgan.presets import preset_path
 
 GROUP = "artgan.plugins"
+log = logging.getLogger("artgan")
 
 
 @dataclass
@@ -33,6 +42,7 @@ class PluginRecord:
     version: str | None  # that package's version
     plugin: Plugin | None = None
     error: str | None = None
+    first_party: bool = False  # registered by artgan's own distribution
 
     @property
     def ok(self) -> bool:
@@ -49,7 +59,21 @@ class ModelRef:
     preset: Preset | None = None
 
 
-_cache: dict[str, PluginRecord] | None = None
+#: The distribution whose entry points are first-party: a name it registers is never taken over.
+OWN_DISTRIBUTION = "artgan"
+
+
+@dataclass
+class _Index:
+    """The entry points of the group, read without importing anything, and the plugins loaded so far."""
+
+    winners: dict[str, tuple[Any, PluginRecord]]  # name → (its entry point, its record, loaded or not)
+    losers: dict[str, PluginRecord]  # "name (package)" → why that entry point was not used
+    loaded: set[str] = field(default_factory=set)  # names whose entry point was imported
+
+
+#: What discovery knows in this process; tests reset it to None to rediscover.
+_cache: _Index | None = None
 
 
 def _entry_points() -> list[metadata.EntryPoint]:
@@ -57,47 +81,143 @@ def _entry_points() -> list[metadata.EntryPoint]:
     return list(metadata.entry_points(group=GROUP))
 
 
-def discover(*, refresh: bool = False) -> dict[str, PluginRecord]:
-    """Every plugin installed, by name, each loaded and validated once per process."""
-    global _cache
-    if _cache is not None and not refresh:
-        return _cache
-    records: dict[str, PluginRecord] = {}
-    for ep in sorted(_entry_points(), key=lambda e: e.name):
+def _contained(exc: BaseException) -> bool:
+    """Whether a plugin's exception is filed as its breakage (all but Ctrl-C, which stops artgan)."""
+    return not isinstance(exc, KeyboardInterrupt)
+
+
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+
+def _record_of(ep: Any) -> PluginRecord:
+    """A not-yet-loaded record for ``ep`` from its distribution's metadata (nothing is imported)."""
+    distribution = version = None
+    try:
         dist = getattr(ep, "dist", None)
-        record = PluginRecord(
-            name=ep.name,
-            target=ep.value,
-            distribution=dist.metadata["Name"] if dist else None,
-            version=dist.version if dist else None,
-        )
-        if ep.name in records:
-            record.error = f"the name is already taken by {records[ep.name].distribution or records[ep.name].target}"
-            records[f"{ep.name} ({record.distribution or ep.value})"] = record
-            continue
-        records[ep.name] = record
-        try:
-            obj = ep.load()
-            plugin = obj() if isinstance(obj, type) else obj
-        except Exception as exc:  # any failure of third-party code is reported, not raised
-            record.error = f"import failed: {type(exc).__name__}: {exc}"
-            continue
-        problems = validate_plugin(plugin, ep.name)
-        if problems:
-            record.error = "; ".join(problems)
-        else:
-            record.plugin = plugin
-    _cache = records
+        if dist is not None:
+            distribution, version = dist.metadata["Name"], dist.version
+    except Exception:  # unreadable metadata: the package stays anonymous, not fatal
+        pass
+    first = distribution is not None and _normalise(distribution) == OWN_DISTRIBUTION
+    return PluginRecord(name=ep.name, target=ep.value, distribution=distribution, version=version, first_party=first)
+
+
+def _normalise(distribution: str) -> str:
+    return distribution.lower().replace("_", "-").replace(".", "-")
+
+
+def _holder_key(record: PluginRecord) -> tuple[bool, str, str]:
+    """Who keeps a name several entry points claim: first-party first, then by package, then target."""
+    return (not record.first_party, _normalise(record.distribution or ""), record.target)
+
+
+def _index() -> _Index:
+    """Read the entry points once per process and settle who holds each name."""
+    global _cache
+    if _cache is not None:
+        return _cache
+    claims: dict[str, list[tuple[Any, PluginRecord]]] = {}
+    seen: set[tuple[str, str, str | None]] = set()
+    for ep in _entry_points():
+        record = _record_of(ep)
+        key = (record.name, record.target, record.distribution)
+        if key not in seen:  # the same package found twice on the path is one plugin
+            seen.add(key)
+            claims.setdefault(record.name, []).append((ep, record))
+    winners, losers = {}, {}
+    for name in sorted(claims):
+        ranked = sorted(claims[name], key=lambda claim: _holder_key(claim[1]))
+        winners[name] = ranked[0]
+        holder = ranked[0][1]
+        for _, record in ranked[1:]:
+            if holder.first_party:
+                record.error = (f"the name {name!r} belongs to artgan's own plugin, so it is already taken; rename "
+                                f"this entry point ({record.target}) and the plugin's `name` in its package's pyproject.toml")
+            else:
+                record.error = (f"the name {name!r} is already taken by {holder.distribution or holder.target} "
+                                f"({holder.target}), which sorts first; rename the entry point (and the plugin's "
+                                "`name`) of one of them, or uninstall one")
+            key = f"{name} ({record.distribution or record.target})"
+            if key in losers:
+                key = f"{name} ({record.distribution}, {record.target})"
+            losers[key] = record
+    _cache = _Index(winners=winners, losers=losers)
+    return _cache
+
+
+def _load(name: str) -> PluginRecord | None:
+    """The record of the plugin holding ``name``, importing and validating it on first use only."""
+    index = _index()
+    if name not in index.winners:
+        return None
+    ep, record = index.winners[name]
+    if name not in index.loaded:
+        _load_into(ep, record)
+        index.loaded.add(name)  # after: a Ctrl-C half-way leaves it to be loaded again
+    return record
+
+
+def _load_into(ep: Any, record: PluginRecord) -> None:
+    """Import, instantiate and validate one plugin; any failure of its code becomes ``record.error``."""
+    try:
+        obj = ep.load()
+        plugin = obj() if isinstance(obj, type) else obj
+    except BaseException as exc:  # third-party code may raise anything, even SystemExit
+        if not _contained(exc):
+            raise
+        record.error = f"import failed: {_describe(exc)}"
+        return
+    try:
+        problems = validate_plugin(plugin, record.name)
+    except BaseException as exc:
+        if not _contained(exc):
+            raise
+        problems = [f"checking it failed: {_describe(exc)}"]
+    if problems:
+        record.error = "; ".join(problems)
+    else:
+        record.plugin = plugin
+
+
+def plugin_names(*, first_party: bool | None = None) -> list[str]:
+    """Names of the installed plugins, first-party ones first, each group sorted; nothing is imported.
+
+    ``first_party`` keeps only first-party (True) or only third-party (False) names.
+    """
+    winners = _index().winners
+    names = sorted(winners, key=lambda n: (not winners[n][1].first_party, n))
+    return [n for n in names if first_party is None or winners[n][1].first_party == first_party]
+
+
+def plugin_record(name: str) -> PluginRecord | None:
+    """The record of the plugin that holds ``name`` (loading only that plugin), or None if none does."""
+    return _load(name)
+
+
+def discover(*, refresh: bool = False) -> dict[str, PluginRecord]:
+    """Every plugin installed, by name, each loaded and validated once per process.
+
+    Entry points that lost their name to another package come right after the winner, as
+    broken records under ``"name (package)"``.
+    """
+    global _cache
+    if refresh:
+        _cache = None
+    index = _index()
+    records: dict[str, PluginRecord] = {}
+    for name in sorted(index.winners):
+        records[name] = _load(name)
+        records.update((key, r) for key, r in index.losers.items() if r.name == name)
     return records
 
 
 def get_plugin(name: str) -> Plugin:
-    """The plugin called ``name``, or an error that suggests the right one."""
-    records = discover()
-    record = records.get(name)
+    """The plugin called ``name``, or an error that suggests the right one (only that plugin is loaded)."""
+    record = _load(name)
     if record is None:
-        available = ", ".join(n for n, r in records.items() if r.ok) or "none"
-        raise ArtganError(f"unknown plugin {name!r}{did_you_mean(name, records)} (installed: {available})")
+        names = plugin_names()
+        raise ArtganError(f"unknown plugin {name!r}{did_you_mean(name, names)} (installed: {', '.join(names) or 'none'})")
     if not record.ok:
         raise ArtganError(f"plugin {name!r} is broken: {record.error}")
     return record.plugin
@@ -105,7 +225,7 @@ def get_plugin(name: str) -> Plugin:
 
 def plugin_version(plugin: Plugin) -> str | None:
     """Version of the package that registered ``plugin``."""
-    record = discover().get(plugin.name)
+    record = _load(plugin.name)
     return record.version if record else None
 
 
@@ -122,8 +242,36 @@ def resolve_model(name: str, *, verb: str | None = None) -> ModelRef:
     """Resolve a model name, tag or checkpoint path; ``verb`` breaks ties between tags (the
     plugin that offers it wins)."""
     if _looks_like_path(name):
-        checkpoint = find_checkpoint(name)
-        return ModelRef(name=name, plugin=get_plugin(checkpoint.plugin), path=checkpoint.path)
+        return _checkpoint_ref(name)
+    try:
+        ref = _resolve_name(name, verb)
+    except ArtganError:
+        if Path(name).exists():  # not a model's name, but a folder here: a run or checkpoint
+            return _checkpoint_ref(name)
+        raise
+    folder = Path(name)
+    if name not in _WARNED and ((folder / "config.json").is_file() or (folder / "checkpoints").is_dir()):
+        _WARNED.add(name)
+        log.warning("%r is the shipped model %s; for the run in the folder of that name, write ./%s", name, ref.name, name)
+    return ref
+
+
+_WARNED: set[str] = set()  # names already warned about in this process
+
+
+def _checkpoint_ref(path: str) -> ModelRef:
+    checkpoint = find_checkpoint(Path(path).expanduser())
+    return ModelRef(name=path, plugin=get_plugin(checkpoint.plugin), path=checkpoint.path)
+
+
+def _resolve_name(name: str, verb: str | None) -> ModelRef:
+    """A shipped model by ``plugin.tag``, or by a tag that only one plugin (or only one offering ``verb``) has."""
+    owner, dot, tag = name.partition(".")
+    if dot and owner in _index().winners:  # "plugin.tag" needs only that plugin
+        plugin = get_plugin(owner)
+        preset = next((p for p in plugin.presets if p.tag == tag), None)
+        if preset is not None:
+            return ModelRef(name=name, plugin=plugin, path=preset_path(plugin, preset), preset=preset)
     presets = list_presets()
     by_name = {full: (plugin, preset) for full, plugin, preset in presets}
     if name in by_name:
@@ -143,4 +291,6 @@ def resolve_model(name: str, *, verb: str | None = None) -> ModelRef:
 
 
 def _looks_like_path(name: str) -> bool:
-    return os.sep in name or "/" in name or Path(name).exists() or name.startswith(".")
+    """Written as a path (``runs/x``, ``./mymodel``, ``~/m``); a bare word is a model's name first,
+    so a folder that happens to be called like a shipped model does not hide it."""
+    return os.sep in name or "/" in name or name.startswith((".", "~"))

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from artgan.errors import ArtganError
-from artgan.files import refuse_existing, write_files
+from artgan.files import check_writable, refuse_existing, write_files
 from artgan.images import RASTER_FORMATS, encode_animation, encode_image, make_grid, to_pil
 from artgan.outputs import Images, Output
 from artgan.plugin import Writer
@@ -32,6 +32,15 @@ def encode_raster(output: Images, suffix: str, metadata: Mapping[str, str]) -> b
         picture = pixels[0]
     else:
         columns = output.columns or (count if output.sequence else None)
+        import math
+
+        from artgan.memory import check_fits
+
+        across = columns or math.ceil(math.sqrt(count))  # as make_grid lays them out
+        down = math.ceil(count / across)
+        grid = (down * (pixels.shape[-2] + output.padding) + output.padding) * (across * (pixels.shape[-1] + output.padding) + output.padding)
+        check_fits(46 * grid, f"a grid of {count} images ({grid / 1e6:,.1f} Mpx)",  # the float grid, then its encoding
+                   "write them to a folder instead (an -o path without a file suffix: one PNG each), or ask for fewer or smaller images")
         picture = make_grid(pixels, columns, padding=output.padding)
         metadata = {**metadata, "count": str(count)}
     bits = output.bits if RASTER_FORMATS[suffix] in _DEEP else 8
@@ -91,10 +100,14 @@ def choose(path: str | os.PathLike, output_type: type, extra: Iterable[Writer] =
 
 
 def check_target(path: str | os.PathLike, output_type: type, extra: Iterable[Writer] = (), *, overwrite: bool = False) -> None:
-    """Refuse, before any work is done, a path no writer takes or a file that would be overwritten."""
+    """Refuse, before any work is done, a path no writer takes, a file that would be overwritten,
+    or a place that cannot be written."""
     choose(path, output_type, extra)
     if suffix_of(path) != FOLDER:
         refuse_existing([Path(path)], overwrite)
+        check_writable([Path(path)])
+    else:
+        check_writable([Path(path) / "0000"])
 
 
 def write_output(output: Output, path: str | os.PathLike, *, writers: Iterable[Writer] = (),

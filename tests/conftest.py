@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from importlib import metadata
 
 import pytest
@@ -54,3 +55,18 @@ def tiny_style_run(tmp_path_factory):
                  "scale_max=32", "pool_size=2", "batch_size=1", "sample_every=0", "checkpoint_every=0"]
     artgan.train("cyclegan", source, root / "run", steps=2, config=overrides, device="cpu", progress=False)
     return root / "run"
+
+
+@pytest.fixture
+def warnings_logged():
+    """The messages the ``artgan`` logger emits at WARNING and above (whatever its handlers)."""
+    messages: list[str] = []
+    handler = logging.Handler(logging.WARNING)
+    handler.emit = lambda record: messages.append(record.getMessage())
+    logger = logging.getLogger("artgan")
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.WARNING)
+    yield messages
+    logger.removeHandler(handler)
+    logger.setLevel(level)

@@ -21,8 +21,8 @@ CORE = Path(__file__).resolve().parent.parent / "artgan"
 LAYERS: list[tuple[str, ...]] = [
     ("artgan.errors", "artgan._version"),
     ("artgan.plugin", "artgan.outputs", "artgan.config"),
-    ("artgan.images", "artgan.files", "artgan.writers", "artgan.checkpoint", "artgan.crops", "artgan.labels", "artgan.nn",
-     "artgan.metrics"),
+    ("artgan.images", "artgan.memory", "artgan.files", "artgan.writers", "artgan.checkpoint", "artgan.runlock", "artgan.crops", "artgan.labels",
+     "artgan.nn", "artgan.metrics"),
     ("artgan.registry", "artgan.presets", "artgan.engine", "artgan.inference"),
     ("artgan.api",),
     ("artgan.cli", "artgan.testing", "artgan.__main__", "artgan"),

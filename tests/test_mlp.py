@@ -67,7 +67,7 @@ def test_shipped_digits_model_card_is_complete():
     assert meta["kind"] == "export" and meta["plugin"] == "mlp" and str(meta["step"]) in card
 
 
-@pytest.mark.parametrize("bad, message", [({"label": "3"}, "unknown generate option 'label'"), ({"n": 0}, "at least 1"),
+@pytest.mark.parametrize("bad, message", [({"label": "3"}, "unknown generate option 'label'"), ({"n": 0}, "n: must be ≥ 1"),
                                           ({"n": "many"}, "expected int")])
 def test_generate_rejects_what_it_cannot_do(bad, message):
     from artgan.errors import ArtganError

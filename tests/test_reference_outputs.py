@@ -7,7 +7,6 @@
 from pathlib import Path
 
 import pytest
-import torch
 from PIL import Image
 from safetensors.torch import load_file
 

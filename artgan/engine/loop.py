@@ -18,6 +18,7 @@ on its own); after ``MAX_NONFINITE`` such skips in a row training stops with an 
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import itertools
 import logging
@@ -35,7 +36,7 @@ from torch.utils.data import default_collate
 
 import artgan.checkpoint as ckpt
 from artgan._version import __version__
-from artgan.config import TrainConfig, apply_overrides, from_dict, to_dict
+from artgan.config import TrainConfig, apply_overrides, check_ranges, from_dict, to_dict
 from artgan.engine import runtime as rt
 from artgan.engine.augment import Augmented, build_pipeline
 from artgan.engine.data import make_loader
@@ -44,6 +45,7 @@ from artgan.engine.progress import Progress, StatsLog, StopRequest, Timer
 from artgan.errors import ArtganError, did_you_mean
 from artgan.images import make_grid, save_image
 from artgan.plugin import Phase, Plugin
+from artgan.runlock import RunLock
 
 log = logging.getLogger("artgan")
 
@@ -79,34 +81,51 @@ def train(
     ``variant`` starts from one of the plugin's named configurations instead of its
     default. With ``resume`` the run continues from its newest checkpoint, with the settings
     it saved (``plugin`` and ``data`` may then be None); ``steps`` is the run's total.
+    The run directory is locked for the whole training: a second training of the same
+    ``out`` is refused (:class:`artgan.runlock.RunLock`).
     """
     out = Path(out)
-    plugin, model_cfg, train_cfg, data, state = _plan(plugin, out, data, steps, overrides, variant, resume)
-    runtime = rt.start(device, train_cfg.precision, train_cfg.channels_last)
-    try:
-        return _Run(plugin, model_cfg, train_cfg, data, out, runtime, state, progress).loop()
-    finally:
-        rt.stop(runtime)
+    with _run_lock(out):
+        plugin, model_cfg, train_cfg, data, state = _plan(plugin, out, data, steps, overrides, variant, resume)
+        runtime = rt.start(device, train_cfg.precision, train_cfg.channels_last)
+        try:
+            return _Run(plugin, model_cfg, train_cfg, data, out, runtime, state, progress).loop()
+        finally:
+            rt.stop(runtime)
+
+
+def _run_lock(out: Path) -> contextlib.AbstractContextManager:
+    """The run directory's exclusive lock, held for the whole training.
+
+    Under ``torchrun`` only rank 0 takes it (the other ranks write nothing), read from the
+    environment as :func:`runtime.start` does, because the lock is taken before the
+    process group exists: a refused rank 0 then stops before anything is written.
+    """
+    world_size = int(os.environ.get("WORLD_SIZE", "1"))
+    rank = int(os.environ.get("RANK", "0")) if world_size > 1 else 0
+    return RunLock(out) if rank == 0 else contextlib.nullcontext()
 
 
 def _plan(plugin, out, data, steps, overrides, variant, resume):  # noqa: ANN001, ANN202 - internal
     """Work out plugin, configs, data and the checkpoint to resume from (or refuse)."""
     from artgan.registry import get_plugin
 
-    existing = ckpt.latest_checkpoint_dir(out)
     if resume:
-        if existing is None:
+        saved = ckpt.run_checkpoint(out, resumable=True)  # the newest intact one
+        if saved is None:
             raise ArtganError(f"{out}: nothing to resume (no checkpoints there); drop --resume to start a new run")
-        saved = ckpt.load_meta(existing)
+        if not saved.is_training:
+            raise ArtganError(f"{saved.path}: an exported checkpoint cannot be resumed; resume a training run's folder")
         if plugin is not None and plugin.name != saved.plugin:
             raise ArtganError(f"{out} is a run of plugin {saved.plugin!r}, not {plugin.name!r}")
         plugin = plugin or get_plugin(saved.plugin)
-        model_cfg = from_dict(plugin.Config, saved.meta["model_config"], what="model config")
-        train_cfg = from_dict(TrainConfig, saved.meta["train_config"], what="train config")
+        model_cfg = _saved_config(plugin.Config, saved, "model_config", "model config")
+        train_cfg = _saved_config(TrainConfig, saved, "train_config", "train config")
         data = data or saved.meta.get("data")
         if variant is not None:
             raise ArtganError("--variant only applies to a new run; a resumed run keeps its settings")
     else:
+        existing = ckpt.latest_checkpoint_dir(out)
         if existing is not None:
             raise ArtganError(
                 f"{out} already holds a run (checkpoint {existing.name}); add --resume to continue it "
@@ -133,9 +152,27 @@ def _plan(plugin, out, data, steps, overrides, variant, resume):  # noqa: ANN001
     if steps is not None:
         train_cfg = dataclasses.replace(train_cfg, steps=steps)
     train_cfg.validate()
+    check_ranges(new_model_cfg, what="invalid model setting:")  # a config from Python or a variant, not only -c
+    if saved is not None and train_cfg.steps < saved.step:
+        raise ArtganError(
+            f"{out} is already at step {saved.step}, past the {train_cfg.steps} asked for: --steps is the run's "
+            f"total, not steps to add; give more than {saved.step} (e.g. --steps {saved.step + train_cfg.steps}) "
+            "to train on"
+        )
     if not data:
         raise ArtganError("say where the training data is with --data")
     return plugin, new_model_cfg, train_cfg, data, saved
+
+
+def _saved_config(cls: type, saved: ckpt.Checkpoint, key: str, what: str) -> Any:
+    """Rebuild a config a checkpoint saved; values that do not fit mean a damaged config.json."""
+    data = saved.meta[key]  # load_meta checked that it is an object
+    if set(data) - {f.name for f in dataclasses.fields(cls)}:
+        return from_dict(cls, data, what=what)  # unknown settings: its message names the version mismatch
+    try:
+        return from_dict(cls, data, what=what)
+    except (ArtganError, TypeError, ValueError) as exc:
+        raise ArtganError(f"damaged checkpoint: {saved.path}: {ckpt.CONFIG_FILE}: {exc}") from None
 
 
 def _seed_everything(seed: int) -> None:
@@ -215,6 +252,14 @@ class _Run:
 
     # ------------------------------------------------------------------ setup
     def _build(self) -> dict[str, nn.Module]:
+        from artgan.memory import check_networks
+
+        # sized on the meta device first: weights, gradients, two Adam moments and the EMA copy
+        trained = {r for p in self.phases for r in p.trains}
+        ema = self.plugin.inference_roles if self.train_cfg.ema_half_life_kimg > 0 else ()
+        check_networks(lambda: self.plugin.build(self.model_cfg), f"training {self.plugin.name} (its networks, "
+                       "gradients and optimizer state)", "make the networks smaller in the model config, or train on "
+                       "a machine with more memory", self.runtime.device, trained=trained, ema=ema)
         nets = self.plugin.build(self.model_cfg)
         if not isinstance(nets, dict) or not all(isinstance(n, nn.Module) for n in nets.values()):
             raise ArtganError(f"plugin {self.plugin.name!r}: build() must return a dict of nn.Module by role")
@@ -252,13 +297,25 @@ class _Run:
 
     def _restore(self, saved: ckpt.Checkpoint) -> float:
         trained, ema = saved.read_weights()
+        state = saved.training_state()
+        try:
+            self._load_state(saved, trained, ema, state)
+        except torch.OutOfMemoryError:
+            raise
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError, RuntimeError) as exc:
+            raise ArtganError(f"damaged checkpoint: {saved.path}: its weights or training state do not fit this run "
+                              f"({type(exc).__name__}: {exc}); resume from an older checkpoint or start a new run") from None
+        if self.runtime.is_main:
+            log.info("resuming %s from step %d", self.out, self.step)
+        return float(state.get("elapsed_s", 0.0))
+
+    def _load_state(self, saved: ckpt.Checkpoint, trained: dict, ema: dict, state: dict[str, Any]) -> None:
         for role, net in self.nets.items():
             if role not in trained:
                 raise ArtganError(f"{saved.path}: has no weights for {role!r}; it cannot be resumed")
             net.load_state_dict(trained[role])
         if self.ema is not None and ema:
             self.ema.load_state_dicts(ema)
-        state = saved.training_state()
         for key, opt in self.optimizers.items():
             opt.adam.load_state_dict(state["optimizers"][key])
             if opt.scaler is not None and key in state.get("scalers", {}):
@@ -281,9 +338,6 @@ class _Run:
                 "streams restart; to continue exactly, resume with %d process(es)",
                 self.runtime.world_size, old_world, old_batch, new_batch, old_world,
             )
-        if self.runtime.is_main:
-            log.info("resuming %s from step %d", self.out, self.step)
-        return float(state.get("elapsed_s", 0.0))
 
     # ------------------------------------------------------------------ the loop
     def loop(self) -> Path:

@@ -29,7 +29,11 @@ class StatsLog:
 
 
 class Progress:
-    """A tqdm bar with steps/s, ETA and the latest losses; silent when disabled."""
+    """A tqdm bar with steps/s, ETA and the latest losses; silent when disabled.
+
+    A bar that can no longer be drawn (the terminal was closed: writes fail with EIO)
+    switches itself off instead of ending the run.
+    """
 
     def __init__(self, total: int, initial: int, enabled: bool) -> None:
         self.bar = None
@@ -40,19 +44,38 @@ class Progress:
 
     def advance(self, steps: int = 1) -> None:
         if self.bar is not None:
-            self.bar.update(steps)
+            self._draw(self.bar.update, steps)
 
     def show(self, values: dict[str, float]) -> None:
         if self.bar is not None:
-            self.bar.set_postfix({k: f"{v:.3g}" for k, v in values.items()}, refresh=False)
+            self._draw(self.bar.set_postfix, {k: f"{v:.3g}" for k, v in values.items()}, refresh=False)
 
     def close(self) -> None:
         if self.bar is not None:
-            self.bar.close()
+            bar, self.bar = self.bar, None
+            try:
+                bar.close()
+            except (OSError, ValueError):
+                pass
+
+    def _draw(self, method: Any, *args: Any, **kwargs: Any) -> None:
+        try:
+            method(*args, **kwargs)
+        except (OSError, ValueError):  # EIO on a closed terminal, or a closed stream
+            bar, self.bar = self.bar, None
+            bar.disable = True  # so tqdm's own close() and __del__ write nothing more
+
+
+#: The signals that ask a run to save and stop: Ctrl-C, SIGTERM, and SIGHUP (the terminal was
+#: closed or the ssh connection dropped) where the platform has it.
+STOP_SIGNALS: tuple[int, ...] = tuple(
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
 
 
 class StopRequest:
-    """Turns the first Ctrl-C (or SIGTERM) into a request to stop after the current step.
+    """Turns the first Ctrl-C (or SIGTERM, or SIGHUP) into a request to stop after the
+    current step.
 
     The loop then writes a checkpoint and returns; a second Ctrl-C aborts at once. Only an
     ``announce``-ing instance (rank 0's) says so, since every process gets the signal.
@@ -65,7 +88,7 @@ class StopRequest:
 
     def __enter__(self) -> StopRequest:
         if threading.current_thread() is threading.main_thread():
-            for sig in (signal.SIGINT, signal.SIGTERM):
+            for sig in STOP_SIGNALS:
                 self._previous[sig] = signal.signal(sig, self._handle)
         return self
 
@@ -76,9 +99,12 @@ class StopRequest:
     def _handle(self, signum: int, frame: FrameType | None) -> None:
         if self.requested and signum == signal.SIGINT:
             raise KeyboardInterrupt
+        first = not self.requested
         self.requested = True
-        if self.announce:
-            log.warning("stopping after this step and saving a checkpoint (press Ctrl-C again to abort without one)")
+        if self.announce and first:
+            hup = getattr(signal, "SIGHUP", None)
+            why = "the terminal was closed (SIGHUP): " if hup is not None and signum == hup else ""
+            log.warning("%sstopping after this step and saving a checkpoint (press Ctrl-C again to abort without one)", why)
 
 
 class Timer:

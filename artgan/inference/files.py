@@ -16,6 +16,7 @@ from typing import Any
 from PIL import Image
 
 from artgan.errors import ArtganError
+from artgan.files import check_writable
 from artgan.images import IMAGE_SUFFIXES, RASTER_FORMATS, list_images, open_image
 
 STDIO = "-"
@@ -66,6 +67,7 @@ def _refuse_clashes(pairs: list[tuple[Path, Path]], overwrite: bool) -> None:
             raise ArtganError(f"{dst} is an input; refusing to overwrite it (pass --overwrite if you mean it)")
         if dst.exists() and not overwrite:
             raise ArtganError(f"{dst} exists; pass --overwrite to replace it or choose another -o")
+    check_writable([dst for _, dst in pairs])
 
 
 def keep_alpha(target: Path, has_alpha: bool, source: Path | str, overwrite: bool) -> Path:

@@ -24,6 +24,7 @@ from artgan.engine import runtime as rt
 from artgan.errors import ArtganError, did_you_mean
 from artgan.images import open_image
 from artgan.inference.files import gather_pictures
+from artgan.memory import check_fits, check_networks
 from artgan.outputs import Images, Output
 from artgan.plugin import Plugin, Verb
 from artgan.registry import ModelRef
@@ -46,6 +47,10 @@ class Model:
         self.precision = rt.inference_precision(precision, self.plugin.inference_precision, self.device)
         self.last_seed: int | None = None
         self.on_progress: Callable[[int, int], None] | None = None
+        # sized on the meta device first: a config asking for a 40 GB network is refused, not allocated
+        check_networks(lambda: self.plugin.build(self.config), f"loading {ref.name} (its networks)",
+                       f"is the model config in {checkpoint.path} right? a model this large needs a machine with more memory",
+                       self.device, resident=self.plugin.inference_roles, loaded=() if untrained else self.plugin.inference_roles)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(0)  # an untrained baseline is the same one every time
             nets = self.plugin.build(self.config)
@@ -128,8 +133,8 @@ class Model:
         (``-p key=value`` strings); return its output with provenance in ``metadata``."""
         spec = self.verb(verb)
         chosen = make_options(spec.Options, options or {}, texts or {}, what=f"{spec.name} option")
-        given = _inputs(spec, inputs, self.name)
-        self.last_seed = seed if seed is not None else random.SystemRandom().randrange(2**31)
+        given = _inputs(spec, inputs, self.name, _shrink(spec, self.config, chosen))
+        self.last_seed = check_seed(seed) if seed is not None else random.SystemRandom().randrange(2**31)
         generator = torch.Generator().manual_seed(self.last_seed)
         with torch.no_grad():
             output = spec.run(self, chosen, given, generator)
@@ -148,15 +153,42 @@ class Model:
                      precision=self.precision, untrained=True)
 
 
+#: Seeds are whole numbers in [0, 2**63): what torch.Generator takes.
+MAX_SEED = 2**63 - 1
+
+
+def check_seed(seed: Any) -> int:
+    """``seed`` if it is a whole number torch can seed with, else an ArtganError."""
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise ArtganError(f"a seed is a whole number, got {seed!r}")
+    if not 0 <= seed <= MAX_SEED:
+        raise ArtganError(f"seed {seed} is out of range: give a whole number from 0 to {MAX_SEED}")
+    return seed
+
+
 def in_batches(n: int, batch_size: int, make: Callable[[int, int], torch.Tensor]) -> torch.Tensor:
     """``make(start, count)`` for consecutive chunks of at most ``batch_size`` of ``n`` items,
     concatenated on the CPU as float (so a large ``n`` never needs one huge batch)."""
     if n < 1:
         raise ArtganError("the number of images must be at least 1")
-    return torch.cat([make(start, min(batch_size, n - start)).float().cpu() for start in range(0, n, batch_size)])
+    first = make(0, min(batch_size, n)).float().cpu()
+    if n > len(first):  # the first chunk tells what one item costs: refuse a total that cannot fit
+        per_item = first[0].numel() * first.element_size()
+        check_fits(per_item * n * 2, f"{n:,} images of {tuple(first.shape[1:])}",  # the result and one copy of it
+                   "ask for fewer with -n, or run several smaller jobs")
+    chunks = [first] + [make(start, min(batch_size, n - start)).float().cpu() for start in range(len(first), n, batch_size)]
+    return torch.cat(chunks)
 
 
-def _inputs(verb: Verb, inputs: Any, name: str) -> Any:
+def _shrink(verb: Verb, config: Any, options: Any) -> Callable[[tuple[int, int]], tuple[int, int]] | None:
+    """The size a picture of (H, W) becomes, from the verb's ``size`` hook: a JPEG that will
+    only be shrunk is then decoded at a reduced scale (see :func:`artgan.images.open_image`)."""
+    if verb.size is None:
+        return None
+    return lambda size: verb.size(config, options, size)
+
+
+def _inputs(verb: Verb, inputs: Any, name: str, shrink: Callable[[tuple[int, int]], tuple[int, int]] | None = None) -> Any:
     """What the verb takes: nothing, one decoded picture, or a dict of name → picture."""
     if verb.takes == "nothing":
         if inputs is not None:
@@ -165,9 +197,9 @@ def _inputs(verb: Verb, inputs: Any, name: str) -> Any:
     if inputs is None:
         raise ArtganError(f"{name}: {verb.name!r} needs input pictures")
     if verb.takes == "image":
-        return inputs if isinstance(inputs, Image.Image) else open_image(inputs)
+        return inputs if isinstance(inputs, Image.Image) else open_image(inputs, shrink=shrink)
     if isinstance(inputs, Mapping):
-        return {str(k): v if isinstance(v, Image.Image) else open_image(v) for k, v in inputs.items()}
+        return {str(k): v if isinstance(v, Image.Image) else open_image(v, shrink=shrink) for k, v in inputs.items()}
     return gather_pictures(inputs)
 
 

@@ -23,6 +23,7 @@ OVERLAP = 64  # pixels neighbouring tiles share and cross-fade
 MARGIN = 64  # pixels of context around each tile that the network sees and the output drops
 ALIGN = 64  # tiles and their context windows start on multiples of this (2**6: up to 6 stride-2 stages)
 STATS_SIZE = 1024  # longest side of the picture the normalisation statistics come from
+MIN_SIDE = 16  # thinner pictures are edge-padded to this for the network (1×5000 works too)
 
 
 @torch.no_grad()
@@ -47,12 +48,19 @@ def translate_tiled(
     if tile < 2 * ALIGN or not 0 <= overlap <= tile - ALIGN or margin % ALIGN:
         raise ArtganError(f"tiles need tile ≥ {2 * ALIGN}, 0 ≤ overlap ≤ tile − {ALIGN} and margin a multiple of {ALIGN}")
     height, width = images.shape[-2:]
+    if min(height, width) < MIN_SIDE:  # too thin for the network's padding: extend the edges, then cut back
+        pad_h, pad_w = max(0, MIN_SIDE - height), max(0, MIN_SIDE - width)
+        padded = F.pad(images, (pad_w // 2, pad_w - pad_w // 2, pad_h // 2, pad_h - pad_h // 2), mode="replicate")
+        result = translate_tiled(translate, nets, padded, tile=tile, overlap=overlap, margin=margin,
+                                 stats_size=stats_size, progress=progress)
+        return result[..., pad_h // 2 : pad_h // 2 + height, pad_w // 2 : pad_w // 2 + width]
     nets = list(nets)
     if height <= tile and width <= tile and max(height, width) <= stats_size:
         return translate(images).cpu().float()
     scale = min(1.0, stats_size / max(height, width))
-    small = images if scale == 1.0 else F.interpolate(
-        images, scale_factor=scale, mode="bilinear", antialias=True, align_corners=False
+    small = images if scale == 1.0 else F.interpolate(  # every side at least MIN_SIDE, however thin the picture
+        images, size=(max(MIN_SIDE, round(height * scale)), max(MIN_SIDE, round(width * scale))),
+        mode="bilinear", antialias=True, align_corners=False,
     )
     with norm_statistics(nets, "record"):
         translate(small)

@@ -24,20 +24,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from artgan.config import option
+from artgan.config import option, setting
 from artgan.outputs import Images
 from artgan.plugin import Phase, Plugin, Preset, Verb
 
 STYLES_DIR = Path(__file__).parent / "styles"
 DEFAULT_STYLE = "vangogh"  # what `artgan stylize` paints in when no --style is given
+STYLIZE_BYTES_PER_PIXEL = 64  # host memory a stylized output pixel needs at the peak (float copies, blend, encoding)
 
 
 @dataclass
 class StylizeOptions:
     """Options of ``stylize``."""
 
-    max_size: int | None = option(None, "Shrink inputs so the longer side is at most this many pixels.")
-    strength: float = option(1.0, "Blend with the original: 0 = unchanged, 1 = fully styled.")
+    max_size: int | None = option(None, "Shrink inputs so the longer side is at most this many pixels.", minimum=8)
+    strength: float = option(1.0, "Blend with the original: 0 = unchanged, 1 = fully styled.", minimum=0, maximum=1)
     preserve_color: bool = option(False, "Keep the photo's colours; take the style's light and texture.")
 
 
@@ -70,20 +71,20 @@ _LOADED: dict[tuple[str, str, str], Any] = {}
 class CycleGANConfig:
     """Settings of the CycleGAN; the defaults are the light model the shipped styles use."""
 
-    width: int = 16  # generator channels at full resolution (the paper's ngf: 64)
-    downsamplings: int = 2  # stride-2 stages of the generator (paper: 2)
-    blocks: int = 6  # residual blocks at the lowest resolution (paper: 9 at 256 px)
+    width: int = setting(16, minimum=1, maximum=1024)  # generator channels at full resolution (the paper's ngf: 64)
+    downsamplings: int = setting(2, minimum=0, maximum=6)  # stride-2 stages of the generator (paper: 2)
+    blocks: int = setting(6, minimum=0, maximum=64)  # residual blocks at the lowest resolution (paper: 9 at 256 px)
     upsample: Literal["resize", "transpose"] = "resize"  # resize-conv, or transposed conv (paper)
-    d_width: int = 64  # discriminator channels in its first layer (paper's ndf)
-    d_layers: int = 3  # PatchGAN depth; 3 sees 70×70 patches
-    crop: int = 128  # side of the random training crops (paper: 256)
-    scale_min: int = 144  # before cropping, each image's shorter side is scaled to a random
-    scale_max: int = 288  # size in [scale_min, scale_max] (paper: 286 for both)
-    lambda_cycle: float = 10.0  # weight of the cycle-consistency L1 loss
-    lambda_identity: float = 0.5  # identity L1 loss weight, relative to lambda_cycle
-    pool_size: int = 50  # generated images each discriminator's history pool keeps
-    lr: float = 2e-4  # Adam learning rate of all networks
-    beta1: float = 0.5  # Adam β1
+    d_width: int = setting(64, minimum=1, maximum=1024)  # discriminator channels in its first layer (paper's ndf)
+    d_layers: int = setting(3, minimum=1, maximum=8)  # PatchGAN depth; 3 sees 70×70 patches
+    crop: int = setting(128, minimum=16, maximum=4096)  # side of the random training crops (paper: 256)
+    scale_min: int = setting(144, minimum=16, maximum=8192)  # before cropping, each image's shorter side is scaled to a random
+    scale_max: int = setting(288, minimum=16, maximum=8192)  # size in [scale_min, scale_max] (paper: 286 for both)
+    lambda_cycle: float = setting(10.0, minimum=0)  # weight of the cycle-consistency L1 loss
+    lambda_identity: float = setting(0.5, minimum=0)  # identity L1 loss weight, relative to lambda_cycle
+    pool_size: int = setting(50, minimum=0, maximum=10_000)  # generated images each discriminator's history pool keeps
+    lr: float = setting(2e-4, above=0, maximum=1)  # Adam learning rate of all networks
+    beta1: float = setting(0.5, minimum=0, below=1)  # Adam β1
 
 
 def _style(tag: str, looks_like: str, sha256: str) -> Preset:
@@ -217,10 +218,16 @@ class CycleGANPlugin(Plugin):
             raise ArtganError(f"strength must be within 0..1, got {options.strength}")
         if options.max_size is not None and options.max_size < 8:
             raise ArtganError(f"max size must be at least 8 pixels, got {options.max_size}")
+        from artgan.memory import check_fits
+
+        # a JPEG the core decoded at a reduced scale (it is only shrunk here) keeps its file's size
+        full = image.info.get("artgan_full_size", image.size)
+        height, width = _stylized_size(model.config, options, (full[1], full[0]))
+        check_fits(STYLIZE_BYTES_PER_PIXEL * height * width + 8 * image.width * image.height,
+                   f"stylizing a {width}×{height} picture", "shrink it first with --max-size (e.g. --max-size 4096)")
         image = to_8bit(image)
         alpha = image.getchannel("A") if image.mode in ("RGBA", "LA") else None
         rgb = image.convert("RGB")
-        height, width = _stylized_size(model.config, options, (rgb.height, rgb.width))
         if (width, height) != rgb.size:
             rgb = rgb.resize((width, height), Image.LANCZOS)
             alpha = alpha.resize((width, height), Image.LANCZOS) if alpha is not None else None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from artgan.cli import device_option, json_option, overwrite_option, run_verb
+from artgan.cli import device_option, json_option, overwrite_option, run_verb, skip_existing_option
 from artgan.errors import ArtganError
 from artgan_cyclegan import DEFAULT_STYLE
 
@@ -19,10 +19,11 @@ from artgan_cyclegan import DEFAULT_STYLE
               help="Blend with the original: 0 = unchanged, 1 = fully styled.")
 @click.option("--preserve-color", is_flag=True, help="Keep the photo's colours; take the style's light and texture.")
 @overwrite_option
+@skip_existing_option
 @device_option
 @json_option
 def stylize_command(inputs: tuple[str, ...], style: str, out: str | None, max_size: int | None, strength: float,
-                    preserve_color: bool, overwrite: bool, device: str, as_json: bool) -> None:
+                    preserve_color: bool, overwrite: bool, skip_existing: bool, device: str, as_json: bool) -> None:
     """Repaint INPUTS (files, folders, or - for stdin → stdout) in a painter's style."""
     from artgan.api import load
 
@@ -30,4 +31,5 @@ def stylize_command(inputs: tuple[str, ...], style: str, out: str | None, max_si
     if "stylize" not in model.verbs:
         raise ArtganError(f"{model.name} is not a style (it can: {', '.join(model.verbs)}); see `artgan models`")
     options = {"max_size": max_size, "strength": strength, "preserve_color": preserve_color}
-    run_verb(model, "stylize", list(inputs), out=out, options=options, overwrite=overwrite, as_json=as_json)
+    run_verb(model, "stylize", list(inputs), out=out, options=options, overwrite=overwrite, as_json=as_json,
+             skip_existing=skip_existing)

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from artgan.config import option
+from artgan.config import option, setting
 from artgan.outputs import Images
 from artgan.plugin import Phase, Plugin, Preset, Verb
 
@@ -35,12 +35,12 @@ PRESETS_DIR = Path(__file__).parent / "presets"
 class MLPConfig:
     """Settings of the MLP GAN; the defaults are the seed's model."""
 
-    z_dim: int = 100  # length of the normal noise vector
-    g_hidden: tuple[int, ...] = (256, 512, 1024)  # generator hidden widths (ReLU)
-    d_hidden: tuple[int, ...] = (1024, 512, 256)  # discriminator hidden widths (ReLU)
-    image_size: int = 28  # images are image_size × image_size grayscale
-    lr: float = 2e-4  # Adam learning rate of both networks
-    beta1: float = 0.5  # Adam β1 of both networks
+    z_dim: int = setting(100, minimum=1, maximum=65_536)  # length of the normal noise vector
+    g_hidden: tuple[int, ...] = setting((256, 512, 1024), minimum=1, maximum=65_536)  # generator hidden widths (ReLU)
+    d_hidden: tuple[int, ...] = setting((1024, 512, 256), minimum=1, maximum=65_536)  # discriminator hidden widths (ReLU)
+    image_size: int = setting(28, minimum=2, maximum=1024)  # images are image_size × image_size grayscale
+    lr: float = setting(2e-4, above=0, maximum=1)  # Adam learning rate of both networks
+    beta1: float = setting(0.5, minimum=0, below=1)  # Adam β1 of both networks
     objective: Literal["nonsaturating", "lsgan", "hinge"] = "nonsaturating"  # GAN objective
 
 
@@ -48,8 +48,8 @@ class MLPConfig:
 class GenerateOptions:
     """Options of ``generate``."""
 
-    n: int = option(1, "How many images (more than one: a grid, or one file each in a folder).", flag="-n")
-    batch_size: int = option(64, "Images per forward pass (memory, not the result).")
+    n: int = option(1, "How many images (more than one: a grid, or one file each in a folder).", flag="-n", minimum=1)
+    batch_size: int = option(64, "Images per forward pass (memory, not the result).", minimum=1)
 
 
 def generate(model: Any, options: GenerateOptions, inputs: None, generator: Any) -> Images:

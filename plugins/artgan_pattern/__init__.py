@@ -7,7 +7,8 @@ its convolutions to circular padding so the picture wraps around seamlessly.
 
 The ``generate`` verb takes ``size`` (pixels: ``1024``, ``"1920x1080"`` or ``(width, height)``;
 default 256), ``tileable`` (sizes must then be multiples of 16), a ``label`` or a ``mix`` of
-classes, and ``interpolate`` (a second seed to slide to, over ``frames`` pictures).
+classes, and ``interpolate`` (a second seed to slide to, over ``frames`` pictures). Pictures
+larger than 1024 px are rendered tile by tile, so memory stays bounded up to 16384².
 """
 
 from __future__ import annotations
@@ -17,12 +18,14 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from artgan.config import option
+from artgan.config import option, setting
 from artgan.outputs import Images
 from artgan.plugin import Phase, Plugin, Preset, Verb
 
 PRESETS_DIR = Path(__file__).parent / "presets"
 DEFAULT_SIZE = 256  # output side when no size is asked for
+TILE = 1024  # pictures with a longer side are rendered in tiles of this many pixels (bounded memory)
+BATCH_PIXELS = 2**22  # at most this many pixels go through the generator at once (64 pictures of 256²)
 
 
 def parse_size(value: Any) -> tuple[int, int] | None:
@@ -47,6 +50,40 @@ def parse_size(value: Any) -> tuple[int, int] | None:
     return parts[0], parts[1]
 
 
+def _spans(length: int, tile: int) -> list[tuple[int, int]]:
+    """``[start, end)`` of consecutive tiles of at most ``tile`` along an axis of ``length``."""
+    return [(start, min(start + tile, length)) for start in range(0, length, tile)]
+
+
+def _window(start: int, end: int, length: int, margin: int, wrap: bool, whole: bool) -> tuple[Any, int]:
+    """Field indices a tile ``[start, end)`` is rendered from, with ``margin`` of context each side
+    (wrapping around when ``wrap``, else cut at the picture's edges, where the padding is the
+    whole picture's), and where the tile starts within them. A tile that is the ``whole`` axis
+    needs no context."""
+    import torch
+
+    if whole:
+        return torch.arange(length), 0
+    if wrap:
+        return torch.arange(start - margin, end + margin) % length, margin
+    first = max(0, start - margin)
+    return torch.arange(first, min(length, end + margin)), start - first
+
+
+def _forward_bytes(G: Any, height: int, width: int) -> int:
+    """Peak bytes of one picture's pass through ``G`` at a ``height×width`` noise field (float32):
+    at each stage the input, its upsampled and padded copies, the convolution's output and the
+    noise and normalisation temporaries."""
+    widths = [G.stem.out_channels] + [block.conv1.out_channels for block in G.blocks]
+    field = height * width
+    peak = 2 * (G.stem.in_channels + widths[0]) * field
+    for i in range(len(G.blocks)):
+        pixels, cin, cout = field * 4 ** (i + 1), widths[i], widths[i + 1]
+        peak = max(peak, (cin // 4 + 3 * cin + 6 * cout) * pixels)
+    peak = max(peak, (2 * widths[-1] + 6) * field * G.factor**2)
+    return 4 * peak
+
+
 def _label(value: Any) -> Any:
     """A class name or index for every image, or a list with one per image (checked on use)."""
     return value
@@ -62,14 +99,15 @@ def _mix(value: Any) -> Any:
 class GenerateOptions:
     """Options of ``generate``."""
 
-    n: int = option(1, "How many images (more than one: a grid, or one file each in a folder).", flag="-n")
+    n: int = option(1, "How many images (more than one: a grid, or one file each in a folder).", flag="-n", minimum=1)
     label: Any = option(None, "Class name or index (default: a random class per image).", parse=_label)
     mix: Any = option(None, "Blend classes, e.g. wood:0.5,stone:0.5.", parse=_mix)
     size: Any = option(None, f"Output size in pixels, 1024 or WIDTHxHEIGHT (default {DEFAULT_SIZE}).", parse=parse_size)
     tileable: bool = option(False, "Make images that wrap around seamlessly (sizes: multiples of 16).")
-    interpolate: int | None = option(None, "Slide from --seed to this seed: a strip (.png), a .gif, or frames.")
-    frames: int = option(8, "Frames of --interpolate.")
-    batch_size: int = option(64, "Images per forward pass (memory, not the result).")
+    interpolate: int | None = option(None, "Slide from --seed to this seed: a strip (.png), a .gif, or frames.", minimum=0, maximum=2**63 - 1)
+    frames: int = option(8, "Frames of --interpolate.", minimum=2, maximum=10_000)
+    batch_size: int = option(64, "Images per forward pass, fewer for large sizes (memory; with one --seed, "
+                                 "another batch size draws other images).", minimum=1)
 
 
 def _output_size(config: Any, options: GenerateOptions, inputs: Any) -> tuple[int, int]:
@@ -82,16 +120,16 @@ class PatternConfig:
     """Settings of the pattern GAN; the defaults are the shipped models' architecture."""
 
     labels: tuple[str, ...] = ()  # class names, filled in from the training data
-    local_channels: int = 16  # channels of the spatial noise field (1/16 of the output size)
-    global_channels: int = 32  # length of the global latent
-    embed: int = 32  # size of the class embedding fed to every normalisation layer
-    widths: tuple[int, ...] = (128, 128, 64, 32, 16)  # generator channels from the field up; 4 ×2 stages
-    d_widths: tuple[int, ...] = (32, 64, 128, 256)  # discriminator channels, one stride-2 stage each
-    crop: int = 64  # side of the random training crops
-    max_side: int = 256  # training images are shrunk to at most this shorter side
-    jitter: float = 0.25  # random rescaling of each crop's source, ± this fraction
-    lr_g: float = 1e-4  # generator Adam learning rate (two time-scale rule, Heusel et al. 2017)
-    lr_d: float = 4e-4  # discriminator Adam learning rate
+    local_channels: int = setting(16, minimum=1, maximum=1024)  # channels of the spatial noise field (1/16 of the output size)
+    global_channels: int = setting(32, minimum=1, maximum=4096)  # length of the global latent
+    embed: int = setting(32, minimum=1, maximum=4096)  # size of the class embedding fed to every normalisation layer
+    widths: tuple[int, ...] = setting((128, 128, 64, 32, 16), minimum=1, maximum=2048)  # generator channels from the field up; 4 ×2 stages
+    d_widths: tuple[int, ...] = setting((32, 64, 128, 256), minimum=1, maximum=2048)  # discriminator channels, one stride-2 stage each
+    crop: int = setting(64, minimum=16, maximum=4096)  # side of the random training crops
+    max_side: int = setting(256, minimum=16, maximum=16_384)  # training images are shrunk to at most this shorter side
+    jitter: float = setting(0.25, minimum=0, below=1)  # random rescaling of each crop's source, ± this fraction
+    lr_g: float = setting(1e-4, above=0, maximum=1)  # generator Adam learning rate (two time-scale rule, Heusel et al. 2017)
+    lr_d: float = setting(4e-4, above=0, maximum=1)  # discriminator Adam learning rate
 
 
 class PatternPlugin(Plugin):
@@ -227,11 +265,17 @@ class PatternPlugin(Plugin):
                      help="Textures or canvases of any size, by class or a mix, optionally tileable."),)
 
     def generate(self, model: Any, options: GenerateOptions, inputs: None, generator: Any) -> Images:
-        """``options.n`` pictures, or ``options.frames`` sliding to the seed ``options.interpolate``."""
+        """``options.n`` pictures, or ``options.frames`` sliding to the seed ``options.interpolate``.
+
+        The memory the job needs is estimated from its sizes first, and a job that cannot
+        fit is refused with a way to get under the limit. Pictures larger than :data:`TILE`
+        are rendered tile by tile (see :meth:`_render_tiled`), and fewer pictures go through
+        the generator at once the larger they are (:data:`BATCH_PIXELS`), so memory stays
+        bounded up to the largest size.
+        """
         import torch
 
         from artgan.errors import ArtganError
-        from artgan.inference import in_batches
         from artgan.inference.latents import latent_path
         from artgan.labels import choose_labels
         from artgan.metrics.seams import seam_ratio
@@ -240,32 +284,139 @@ class PatternPlugin(Plugin):
             raise ArtganError("batch_size must be at least 1")
         G, names = model.nets["G"], model.labels
         height, width, (out_h, out_w) = self._field(G, options.size, options.tileable)
-        if options.interpolate is None:
+        sliding = options.interpolate is not None
+        if sliding and options.frames < 2:
+            raise ArtganError("interpolation needs at least 2 frames")
+        count = options.frames if sliding else options.n
+        tiled = max(height, width) * G.factor > TILE
+        per_batch = 1 if sliding else min(count, options.batch_size, max(1, BATCH_PIXELS // (height * width * G.factor**2)))
+        self._check_memory(model, G, options, count, per_batch, tiled, (height, width), (out_h, out_w))
+        where = "cpu" if tiled else model.device  # tiled: the whole latents stay on the host, tiles travel
+        tiles = len(_spans(height, self._tile_field(G))) * len(_spans(width, self._tile_field(G))) if tiled else 1
+        pixels = torch.empty(count, 3, out_h, out_w)
+        steps = [0, count * tiles]  # progress: done, total
+
+        def step() -> None:
+            steps[0] += 1
+            model.progress(*steps)
+
+        def render(latents: Any, labels: Any, k: int, into: Any) -> None:
+            if tiled:
+                for j in range(k):
+                    one = {key: [t[j : j + 1] for t in group] for key, group in latents.items()}
+                    self._render_tiled(model, G, one, None if labels is None else labels[j : j + 1], options.tileable,
+                                       into[j], step)
+                return
+            with model.autocast():
+                into[:] = self._render(G, latents, labels, k, options.tileable)[..., :out_h, :out_w].float().cpu()
+
+        if not sliding:
             labels = choose_labels(names, options.n, generator, label=options.label, mix=options.mix)
-
-            def batch(start: int, count: int) -> torch.Tensor:
-                chunk = None if labels is None else labels[start : start + count]
-                latents = self._latents(G, count, height, width, generator, model.device)
-                with model.autocast():
-                    return self._render(G, latents, chunk, count, options.tileable)
-
-            pixels = in_batches(options.n, options.batch_size, batch)
+            batches = range(0, options.n, per_batch)
+            for start in batches:
+                k = min(per_batch, options.n - start)
+                chunk = None if labels is None else labels[start : start + k]
+                render(self._latents(G, k, height, width, generator, where), chunk, k, pixels[start : start + k])
+                if not tiled and len(batches) > 1:
+                    steps[0] += k
+                    model.progress(*steps)
         else:
-            if options.frames < 2:
-                raise ArtganError("interpolation needs at least 2 frames")
-            start = generator.get_state()
-            ends = [self._latents(G, 1, height, width, generator, model.device),
-                    self._latents(G, 1, height, width, torch.Generator().manual_seed(options.interpolate), model.device)]
-            labels = choose_labels(names, 1, torch.Generator().set_state(start), label=options.label, mix=options.mix)
-            frames = []
-            for done, latents in enumerate(latent_path(ends[0], ends[1], options.frames), 1):
-                with model.autocast():
-                    frames.append(self._render(G, latents, labels, 1, options.tileable).float().cpu())
-                model.progress(done, options.frames)
-            pixels = torch.cat(frames)
-        pixels = pixels[..., :out_h, :out_w]
+            start_state = generator.get_state()
+            ends = [self._latents(G, 1, height, width, generator, where),
+                    self._latents(G, 1, height, width, torch.Generator().manual_seed(options.interpolate), where)]
+            labels = choose_labels(names, 1, torch.Generator().set_state(start_state), label=options.label, mix=options.mix)
+            for index, latents in enumerate(latent_path(ends[0], ends[1], options.frames)):
+                render(latents, labels, 1, pixels[index : index + 1])
+                if not tiled:
+                    step()
         report = {"seam": seam_ratio(pixels)} if options.tileable else {}
-        return Images(pixels, sequence=options.interpolate is not None, padding=0 if options.tileable else 2, report=report)
+        return Images(pixels, sequence=sliding, padding=0 if options.tileable else 2, report=report)
+
+    @staticmethod
+    def _tile_field(G: Any) -> int:
+        """Noise-field side of one tile: :data:`TILE` pixels of output."""
+        return max(2, TILE // G.factor)
+
+    def _render_tiled(self, model: Any, G: Any, latents: Any, labels: Any, tileable: bool, into: Any,
+                      step: Any) -> None:
+        """One picture's latents (on the host) rendered tile by tile into ``into`` (3×H×W, host).
+
+        Each tile of the noise field is rendered with :meth:`PatternGenerator.field_margin`
+        field pixels of real context around it (wrapping around for a tileable picture) and
+        cropped to its own part, which then equals that part of the picture rendered whole:
+        the generator is convolutional and its norms use running statistics. Only a tile's
+        latents and activations are on the model's device at a time.
+        """
+        f, field, margin = G.factor, self._tile_field(G), G.field_margin()
+        local = latents["local"][0]
+        rows, cols = local.shape[-2:]
+        out_h, out_w = into.shape[-2:]
+        row_spans, col_spans = _spans(rows, field), _spans(cols, field)
+        for top, bottom in row_spans:
+            ys, y_at = _window(top, bottom, rows, margin, tileable, len(row_spans) == 1)
+            for left, right in col_spans:
+                xs, x_at = _window(left, right, cols, margin, tileable, len(col_spans) == 1)
+                window = {"local": [local.index_select(-2, ys).index_select(-1, xs).to(model.device)],
+                          "global": [latents["global"][0].to(model.device)],
+                          "noise": [self._noise_window(noise, ys, xs, noise.shape[-1] // cols).to(model.device)
+                                    for noise in latents["noise"]]}
+                with model.autocast():
+                    result = self._render(G, window, labels, 1, tileable)[0]
+                y0, y1 = top * f, min(bottom * f, out_h)
+                x0, x1 = left * f, min(right * f, out_w)
+                if y0 < y1 and x0 < x1:
+                    into[:, y0:y1, x0:x1] = result[:, y_at * f : y_at * f + y1 - y0, x_at * f : x_at * f + x1 - x0].float().cpu()
+                step()
+
+    @staticmethod
+    def _noise_window(noise: Any, ys: Any, xs: Any, scale: int) -> Any:
+        """The part of a noise map at ``scale``× the field that lies over field rows ``ys``, columns ``xs``."""
+        import torch
+
+        offsets = torch.arange(scale)
+        rows = (ys[:, None] * scale + offsets).flatten()
+        cols = (xs[:, None] * scale + offsets).flatten()
+        return noise.index_select(-2, rows).index_select(-1, cols)
+
+    def _check_memory(self, model: Any, G: Any, options: GenerateOptions, count: int, per_batch: int, tiled: bool,
+                      field: tuple[int, int], size: tuple[int, int]) -> None:
+        """Refuse a job whose estimated peak memory (host, and the model's device) cannot fit."""
+        from artgan.memory import check_fits
+
+        height, width = field
+        out_h, out_w = size
+        out_bytes = count * 3 * out_h * out_w * 4
+        latent = 4 * sum(math.prod(shape) for group in G.latent_shapes(height, width).values() for shape in group)
+        held = 3 * latent if options.interpolate is not None else per_batch * latent  # sliding: both ends, a frame
+        if tiled:  # the latents stay on the host; one tile's pass, and its result, on the device
+            side = self._tile_field(G) + 2 * G.field_margin()
+            rows, cols = min(height, side), min(width, side)
+            work, batch, on_host = 1, (rows, cols), held
+        else:  # a batch's latents, its pass and its result on the device, the result copied to the host
+            work, batch, on_host = per_batch, (height, width), 4 * 3 * per_batch * height * width * G.factor**2
+        on_device = work * (_forward_bytes(G, *batch) + 2 * 4 * 3 * batch[0] * batch[1] * G.factor**2)
+        if model.precision != "fp32":  # autocast keeps low-precision copies beside the float32 ones
+            on_device = on_device * 3 // 2
+        if not tiled:
+            on_device += held
+        if model.device.type in ("cpu", "mps"):
+            on_host, on_device = on_host + on_device, 0
+        # the pictures, then: a copy the core makes, the seam measure of a tileable one, and
+        # encoding one picture to a file (three float copies and the 8-bit ones)
+        after = out_bytes * (3 if options.tileable else 2)
+        encode = out_bytes + 40 * out_h * out_w
+        needed = max(out_bytes + on_host, after, encode)
+        what = f"generating {count} image{'s' if count > 1 else ''} of {out_w}×{out_h}"
+        if count > 1 and out_bytes >= max(on_host, on_device):
+            remedy = (f"ask for fewer at a time ({'--frames' if options.interpolate is not None else '-n'}; "
+                      "several runs with other --seed values make more) or a smaller --size")
+        elif per_batch > 1:
+            remedy = f"lower --batch-size (it is {per_batch} here) or ask for a smaller --size"
+        else:
+            remedy = "ask for a smaller --size"
+        check_fits(needed, what, remedy)
+        if on_device:
+            check_fits(on_device, what, remedy, device=model.device)
 
     def _render(self, G: Any, latents: Any, labels: Any, n: int, tileable: bool) -> Any:
         """``G`` on given latents for class indices ``(n,)``, class weights ``(n, K)`` or None (all classes evenly)."""

@@ -11,6 +11,8 @@
 
 from __future__ import annotations
 
+import math
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -50,6 +52,18 @@ class PatternGenerator(nn.Module):
         self.blocks = nn.ModuleList(UpBlock(a, b, condition) for a, b in zip(widths[:-1], widths[1:]))
         self.head = nn.Conv2d(widths[-1], 3, 3, padding=1, padding_mode="reflect")
         self.factor = 2 ** len(self.blocks)
+
+    def field_margin(self) -> int:
+        """Noise-field pixels of context each side that decide an output pixel: the receptive
+        field of the convolutions, rounded up, plus one to spare. A tile of the field rendered
+        with this much context around it, then cropped, equals that part of the whole picture
+        (the norms use running statistics, so nothing else is shared across the picture)."""
+        reach, scale = self.stem.kernel_size[0] // 2, 1
+        for block in self.blocks:
+            scale *= 2
+            reach += (block.conv1.kernel_size[0] // 2 + block.conv2.kernel_size[0] // 2) / scale
+        reach += (self.head.kernel_size[0] // 2) / scale
+        return math.ceil(reach) + 1
 
     def latent_shapes(self, height: int, width: int) -> dict[str, list[tuple[int, ...]]]:
         """Shapes (without the batch dimension) of the latents for a ``height×width`` field."""

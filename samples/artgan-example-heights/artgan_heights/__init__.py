@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from artgan.config import setting
 from artgan.plugin import Phase, Plugin, Verb, Writer
 from artgan_heights.formats import encode_folder, encode_pgm, encode_r16
 from artgan_heights.generate import GenerateOptions, generate
@@ -30,13 +31,13 @@ class HeightsConfig:
     """Settings of the heightfield GAN; the defaults are the recommended model."""
 
     labels: tuple[str, ...] = ()  # class names, filled in from the training data's folders
-    z_dim: int = 64  # noise length
-    width: int = 64  # channels of the widest layer
-    image_size: int = 32  # side of the heightfields in samples (a multiple of 4)
-    r1_gamma: float = 1.0  # R1 weight γ: the penalty is γ/2 · ‖∇D(x)‖² on real fields
-    r1_every: int = 4  # apply R1 every this many steps (lazy regularisation)
-    lr: float = 2e-4  # Adam learning rate of both networks
-    beta1: float = 0.5  # Adam β1 of both networks
+    z_dim: int = setting(64, minimum=1, maximum=4096)  # noise length
+    width: int = setting(64, minimum=4, maximum=1024)  # channels of the widest layer
+    image_size: int = setting(32, minimum=8, maximum=1024)  # side of the heightfields in samples (a multiple of 4)
+    r1_gamma: float = setting(1.0, minimum=0)  # R1 weight γ: the penalty is γ/2 · ‖∇D(x)‖² on real fields
+    r1_every: int = setting(4, minimum=1, maximum=1024)  # apply R1 every this many steps (lazy regularisation)
+    lr: float = setting(2e-4, above=0, maximum=1)  # Adam learning rate of both networks
+    beta1: float = setting(0.5, minimum=0, below=1)  # Adam β1 of both networks
 
 
 class HeightsPlugin(Plugin):

@@ -33,11 +33,11 @@ def parse_mix(value: Any) -> dict[str, float] | None:
 class GenerateOptions:
     """Options of ``generate``."""
 
-    n: int = option(1, "How many heightfields (several lie side by side in one file).", flag="-n")
+    n: int = option(1, "How many heightfields (several lie side by side in one file).", flag="-n", minimum=1)
     label: Any = option(None, "Class name or index, or one per field: dunes,ridges (default: random).", parse=parse_label)
     mix: Any = option(None, "Blend classes, e.g. dunes:0.7,ridges:0.3.", parse=parse_mix)
     stretch: bool = option(False, "Stretch each field to the full range 0..65535.")
-    batch_size: int = option(64, "Fields per forward pass (memory, not the result).")
+    batch_size: int = option(64, "Fields per forward pass (memory, not the result).", minimum=1)
 
 
 def generate(model: Any, options: GenerateOptions, inputs: None, generator: Any) -> Heightfield:

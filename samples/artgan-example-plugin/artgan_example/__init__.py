@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from artgan.config import option
+from artgan.config import option, setting
 from artgan.outputs import Images
 from artgan.plugin import Phase, Plugin, Verb
 
@@ -14,19 +14,19 @@ from artgan.plugin import Phase, Plugin, Verb
 class ExampleConfig:
     """Settings of the example GAN."""
 
-    z_dim: int = 32  # noise length
-    width: int = 64  # channels of the widest layer
-    image_size: int = 16  # output side in pixels (a multiple of 4)
-    r1_gamma: float = 1.0  # weight of the R1 penalty on real images
-    r1_every: int = 4  # apply R1 every this many steps (lazy regularisation)
-    lr: float = 2e-4  # Adam learning rate
+    z_dim: int = setting(32, minimum=1, maximum=4096)  # noise length
+    width: int = setting(64, minimum=4, maximum=1024)  # channels of the widest layer
+    image_size: int = setting(16, minimum=8, maximum=1024)  # output side in pixels (a multiple of 4)
+    r1_gamma: float = setting(1.0, minimum=0)  # weight of the R1 penalty on real images
+    r1_every: int = setting(4, minimum=1, maximum=1024)  # apply R1 every this many steps (lazy regularisation)
+    lr: float = setting(2e-4, above=0, maximum=1)  # Adam learning rate
 
 
 @dataclass
 class GenerateOptions:
     """Options of ``generate``: each becomes a flag of ``artgan generate MODEL`` and a keyword in Python."""
 
-    n: int = option(1, "How many images (more than one: a grid, or one file each in a folder).", flag="-n")
+    n: int = option(1, "How many images (more than one: a grid, or one file each in a folder).", flag="-n", minimum=1)
 
 
 def generate(model: Any, options: GenerateOptions, inputs: None, generator: Any) -> Images:
