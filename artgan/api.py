@@ -18,15 +18,15 @@ from typing import Any
 import torch
 from PIL import Image
 
-from artgan import checkpoint as ckpt
 from artgan._version import __version__
 from artgan.config import render_overrides
+from artgan.engine import hardware
 from artgan.engine import runtime as rt
 from artgan.images import to_pil as _to_pil
 from artgan.inference import Model
 from artgan.outputs import Images, Output
 from artgan.plugin import Plugin
-from artgan.registry import discover, get_plugin, list_presets, resolve_model
+from artgan.registry import discover, get_plugin, list_models, resolve_model  # noqa: F401 (list_models lives there, torch-free)
 from artgan.writers import write_output
 
 
@@ -57,27 +57,6 @@ def write(output: Output, path: str | os.PathLike, *, overwrite: bool = False) -
 def to_pil(images: Images) -> list[Image.Image]:
     """The pictures of an :class:`~artgan.outputs.Images` output as 8-bit PIL images."""
     return [_to_pil(picture) for picture in images.pixels]
-
-
-def list_models() -> list[dict[str, Any]]:
-    """Every shipped model: name, plugin, task, size, licence and description."""
-    rows = []
-    for full, plugin, preset in list_presets():
-        size = None
-        if preset.path is not None:
-            weights = Path(preset.path) / ckpt.WEIGHTS_FILE
-            size = weights.stat().st_size if weights.exists() else None
-        rows.append({
-            "name": full,
-            "plugin": plugin.name,
-            "task": preset.task,
-            "verbs": [verb.name for verb in plugin.verbs],
-            "size_bytes": size,
-            "licence": preset.licence,
-            "description": preset.description,
-            "source": "shipped" if preset.path is not None else preset.url,
-        })
-    return rows
 
 
 def train(
@@ -139,13 +118,30 @@ def versions() -> dict[str, Any]:
     mps = getattr(torch.backends, "mps", None)
     if mps is not None and mps.is_available():
         devices.append({"type": "mps"})
+    default = rt.select_device("auto")
+    records = discover()
     return {
         "artgan": __version__,
         "python": platform.python_version(),
         "torch": torch.__version__,
         "platform": platform.platform(),
         "devices": devices,
-        "default_device": str(rt.select_device("auto")),
+        "default_device": str(default),
+        "cpu": hardware.device_facts(torch.device("cpu")).as_dict(),
+        "gpus": [hardware.device_facts(torch.device("cuda", d["index"])).as_dict() for d in devices if d["type"] == "cuda"],
+        "precision": _precision_report(default, records),
         "cache_dir": str(cache_dir()),
-        "plugins": {name: record.version if record.ok else "broken" for name, record in discover().items()},
+        "plugins": {name: record.version if record.ok else "broken" for name, record in records.items()},
     }
+
+
+def _precision_report(device: torch.device, records: Mapping[str, Any]) -> dict[str, Any]:
+    """What ``precision=auto`` picks on ``device``: for a model that prefers bf16 (with the
+    reason), and for each installed plugin's training and inference."""
+    fast = rt.choose_precision("auto", device, "bf16")
+    plugins = {
+        name: {"training": rt.choose_precision("auto", device, getattr(r.plugin, "train_precision", "fp32")).precision,
+               "inference": rt.choose_precision("auto", device, r.plugin.inference_precision, training=False).precision}
+        for name, r in records.items() if r.ok
+    }
+    return {"device": str(device), "auto": fast.precision, "reason": fast.reason, "plugins": plugins}

@@ -270,7 +270,7 @@ def plugins(as_json: bool) -> None:
 @json_option
 def models(as_json: bool) -> None:
     """List the pretrained models the installed plugins ship."""
-    from artgan.api import list_models
+    from artgan.registry import list_models  # not artgan.api: listing needs no torch
 
     rows = list_models()
     table = [[m["name"], m["task"], f"{m['size_bytes'] / 1e6:.1f} MB" if m["size_bytes"] else "remote",
@@ -295,10 +295,25 @@ def info(as_json: bool) -> None:
         f"torch     {data['torch']}",
         f"platform  {data['platform']}",
         f"devices   {devices} (auto: {data['default_device']})",
+        f"cpu       {_cpu_line(data['cpu'])}",
+        *(f"gpu       {g['name']} (compute capability {g['capability']}, bf16 "
+          f"{'native' if g['bf16_native'] else 'not native'})" for g in data["gpus"]),
+        f"precision auto on {data['precision']['device']}: {data['precision']['reason']}",
+        "          " + "; ".join(f"{use} " + ", ".join(f"{n} {p[use]}" for n, p in data["precision"]["plugins"].items())
+                                 for use in ("training", "inference")),
         f"cache     {data['cache_dir']}",
         "plugins   " + ", ".join(f"{n} {v}" for n, v in data["plugins"].items()),
     ]
     emit(data, as_json, "\n".join(lines))
+
+
+def _cpu_line(cpu: dict[str, Any]) -> str:
+    """``AMD EPYC: AVX2; no AVX-512, avx512_bf16, AMX; torch kernels AVX2``."""
+    labels = {"avx2": "AVX2", "avx512f": "AVX-512", "avx512_bf16": "avx512_bf16", "amx_bf16": "AMX"}
+    have = [label for flag, label in labels.items() if cpu["flags"].get(flag)]
+    lack = [label for flag, label in labels.items() if not cpu["flags"].get(flag)]
+    line = f"{cpu['name']}: {', '.join(have) or 'no AVX2'}" + (f"; no {', '.join(lack)}" if lack else "")
+    return line + (f"; torch kernels {cpu['torch_capability']}" if cpu.get("torch_capability") else "")
 
 
 # --------------------------------------------------------------------------- training
@@ -465,15 +480,8 @@ def run_verb(model: Any, verb: str, inputs: list[str], *, out: str | None, optio
     if spec.takes == "image":
         records = _run_on_pictures(model, verb, inputs, out=out, options=options, texts=texts, seed=seed, overwrite=overwrite,
                                    skip_existing=skip_existing, progress=not as_json)
-        if records is None:
-            return
-        lines = [f"{r['input']} → {r['output']} ({r['width']}×{r['height']}, {r['seconds']:.2f} s)" if "width" in r
-                 else f"{r['input']}: {r['status']}" for r in records]
-        emit(records, as_json, "\n".join(lines))
-        failed = [r for r in records if r["status"] == "failed"]
-        if failed:
-            raise ArtganError(f"{len(failed)} of {len(records)} picture(s) failed, e.g. {failed[0]['error']}; "
-                              "the others were written (rerun with --skip-existing once the bad ones are fixed)")
+        if records is not None:
+            report_pictures(records, as_json)
         return
     from artgan.writers import check_target, choose, write_output
 
@@ -504,6 +512,18 @@ def run_verb(model: Any, verb: str, inputs: list[str], *, out: str | None, optio
     where = files[0] if len(files) == 1 else f"{len(files)} files to {out}"
     figures = "".join(f"; {k} {v:.3g}" if isinstance(v, float) else f"; {k} {v}" for k, v in output.report.items())
     emit(data, as_json, f"wrote {where} (seed {model.last_seed}){figures}")
+
+
+def report_pictures(records: list[dict[str, Any]], as_json: bool) -> None:
+    """Print what a picture → picture verb did, one line (or JSON record) per input; fail at the
+    end if any picture failed (the others were written)."""
+    lines = [f"{r['input']} → {r['output']} ({r['width']}×{r['height']}, {r['seconds']:.2f} s)" if "width" in r
+             else f"{r['input']}: {r['status']}" for r in records]
+    emit(records, as_json, "\n".join(lines))
+    failed = [r for r in records if r["status"] == "failed"]
+    if failed:
+        raise ArtganError(f"{len(failed)} of {len(records)} picture(s) failed, e.g. {failed[0]['error']}; "
+                          "the others were written (rerun with --skip-existing once the bad ones are fixed)")
 
 
 def _run_on_pictures(model: Any, verb: str, inputs: list[str], *, out: str | None, options: dict[str, Any] | None,
@@ -641,18 +661,31 @@ def evaluate(ctx: click.Context, model: str, data: str | None, count: int, seed:
 
 @cli.command()
 @click.argument("source")
-@click.option("-o", "--out", required=True, type=click.Path(file_okay=False), help="Folder for the exported checkpoint.")
-@click.option("--dtype", type=click.Choice(["float16", "bfloat16", "float32"]), default="float16", show_default=True,
-              help="Precision of the exported weights.")
-@click.option("--overwrite", is_flag=True, help="Replace an existing export folder.")
+@click.option("-o", "--out", required=True, type=click.Path(file_okay=False), help="Folder for the export.")
+@click.option("--format", "kind", type=click.Choice(["checkpoint", "onnx", "torchscript"]), default="checkpoint",
+              show_default=True, help="checkpoint: inference-only weights (what a preset ships); onnx or torchscript: "
+              "a graph per exportable network, checked against PyTorch, with a manifest.")
+@click.option("--verb", "verbs", multiple=True, help="Graphs of this verb only (onnx, torchscript); repeatable. "
+              "Default: every verb.")
+@click.option("--dtype", type=click.Choice(["float16", "bfloat16", "float32"]), default=None,
+              help="Precision of an exported checkpoint's weights.  [default: float16]")
+@click.option("--overwrite", is_flag=True, help="Replace an existing export.")
 @json_option
-def export(source: str, out: str, dtype: str, overwrite: bool, as_json: bool) -> None:
-    """Write an inference-only copy of a run or checkpoint (what a preset ships)."""
+def export(source: str, out: str, kind: str, verbs: tuple[str, ...], dtype: str | None, overwrite: bool,
+           as_json: bool) -> None:
+    """Write an inference-only copy of SOURCE: a checkpoint (from a run or checkpoint folder), or
+    ONNX / TorchScript graphs of a model's verbs (SOURCE: a model name or folder) for deployment."""
+    if kind != "checkpoint":
+        _export_graphs(source, out, kind, verbs, dtype, overwrite, as_json)
+        return
+    if verbs:
+        raise ArtganError("--verb chooses graphs; it goes with --format onnx or torchscript")
     import torch
 
     from artgan.checkpoint import export_checkpoint, find_checkpoint
     from artgan.registry import get_plugin
 
+    dtype = dtype or "float16"
     if Path(out).exists() and not overwrite:
         raise ArtganError(f"{out} exists; pass --overwrite to replace it")
     checkpoint = find_checkpoint(source)
@@ -661,6 +694,28 @@ def export(source: str, out: str, dtype: str, overwrite: bool, as_json: bool) ->
     meta = find_checkpoint(target).meta
     data = {"checkpoint": str(target), "sha256": meta["sha256"], "step": meta["step"], "dtype": dtype}
     emit(data, as_json, f"exported {checkpoint.path} → {target} ({dtype}, sha256 {meta['sha256']})")
+
+
+def _export_graphs(source: str, out: str, kind: str, verbs: tuple[str, ...], dtype: str | None, overwrite: bool,
+                   as_json: bool) -> None:
+    """``artgan export --format onnx|torchscript``: the graphs, their parity figures, what was left out."""
+    import importlib.util
+
+    if dtype is not None:
+        raise ArtganError(f"--dtype sets a checkpoint's weights; {kind} graphs compute in float32 (an ONNX graph stores "
+                          "each weight as float16 where that loses nothing): drop --dtype")
+    missing = [m for m in (("onnx", "onnxruntime") if kind == "onnx" else ()) if importlib.util.find_spec(m) is None]
+    if missing:
+        raise ArtganError(f"--format onnx needs {' and '.join(missing)}: pip install \"artgan[onnx]\"")
+    from artgan.api import load
+    from artgan.inference.export import export_model
+
+    model = load(source, device="cpu", precision="fp32")
+    manifest = export_model(model, out, format=kind, verbs=verbs or None, overwrite=overwrite)
+    lines = [f"{g['verb']}: {Path(out) / g['file']} ({g['bytes'] / 1e6:.1f} MB; matches PyTorch within "
+             f"{g['parity']['max_abs_diff']:.1e}, tolerance {g['parity']['tolerance']:g})" for g in manifest["graphs"]]
+    lines += [f"not exported: {verb} ({why})" for verb, why in manifest["not_exported"].items()]
+    emit(manifest, as_json, f"exported {model.name} as {kind} → {out}\n" + "\n".join(lines))
 
 
 def main() -> None:

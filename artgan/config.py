@@ -87,7 +87,7 @@ class TrainConfig:
     steps: int = setting(10_000, minimum=1)  # total optimisation steps of the run (a resumed run keeps counting)
     batch_size: int = setting(32, minimum=1, maximum=65_536)  # images per step on each process
     seed: int = setting(0, minimum=0)  # seeds weights, noise and data order
-    precision: str = "auto"  # auto | fp32 | bf16 | fp16 (auto: bf16 on CUDA that has it, else fp32)
+    precision: str = "auto"  # auto | fp32 | bf16 | fp16 (auto: the plugin's train_precision where the hardware runs it fast)
     channels_last: bool = False  # NHWC memory layout for conv nets (fast with bf16 on CPU/GPU)
     ema_half_life_kimg: float = setting(10.0, minimum=0)  # EMA half-life of the inference nets in thousands of images; 0 = off
     augment: str = ""  # differentiable augmentation of D inputs: comma list of flip,translation,color,cutout

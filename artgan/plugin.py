@@ -138,6 +138,29 @@ class Writer:
     description: str = ""  # e.g. "OpenType font"
 
 
+@dataclass(frozen=True)
+class Graph:
+    """One network of a verb as a deployable graph (``artgan export MODEL --format onnx``).
+
+    ``module`` maps ``inputs`` (fixed tensors, on the CPU, float32) to the outputs the
+    verb's maths needs; the core exports it, runs the exported graph against ``module`` on
+    ``inputs`` and on every tuple of ``parity_inputs`` (other sizes: dynamic axes must really be
+    dynamic), and refuses to write it when they differ by more than ``tolerance``.
+    ``convention`` says, for the manifest beside the graph, how to feed it and read it back
+    (value range, layout, sizes it takes), as JSON-ready data.
+    """
+
+    name: str  # file stem, unique within the model (the role, e.g. "G_AB")
+    module: nn.Module  # in eval mode, float32, on the CPU
+    inputs: tuple[torch.Tensor, ...]  # what the trace runs on, and the first parity check
+    input_names: tuple[str, ...]
+    output_names: tuple[str, ...]
+    dynamic_axes: Mapping[str, Mapping[int, str]] = dataclasses.field(default_factory=dict)  # name → {axis: label}
+    parity_inputs: tuple[tuple[torch.Tensor, ...], ...] = ()  # further inputs the parity check runs
+    convention: Mapping[str, Any] = dataclasses.field(default_factory=dict)  # e.g. {"range": [-1, 1], "layout": "NCHW RGB"}
+    tolerance: float = 1e-4  # largest absolute difference allowed between the graph and ``module``
+
+
 class Loaded(Protocol):
     """What a verb's ``run`` receives: a model loaded for inference (see :mod:`artgan.inference`)."""
 
@@ -186,7 +209,12 @@ class Plugin:
     train_defaults: Mapping[str, Any] = {}
     #: Other named configurations besides the default ``Config()`` (``artgan train --variant``).
     variants: Mapping[str, Any] = {}
-    #: Precision inference prefers where the device runs it natively: "fp32" or "bf16".
+    #: Precision training prefers (``precision=auto``): "bf16" (measured faster for these nets)
+    #: means bf16 where the device runs it natively, fp16 with loss scaling on CUDA GPUs with
+    #: fast fp16 but no bf16, fp32 elsewhere (AVX2-only CPUs, MPS); "fp32" means fp32 everywhere.
+    train_precision: str = "fp32"
+    #: Precision inference prefers where the device runs it natively: "fp32" or "bf16" (as
+    #: for ``train_precision``).
     inference_precision: str = "fp32"
     #: Whether inference converts the nets to channels-last memory layout (fast for convs).
     inference_channels_last: bool = False
@@ -256,6 +284,12 @@ class Plugin:
         """``click`` commands this plugin adds to ``artgan`` (imported only when the CLI runs)."""
         return []
 
+    def export_graphs(self, model: Loaded, verb: str) -> list[Graph]:
+        """The networks behind ``verb`` of a loaded ``model`` as graphs to export, with how to
+        feed them (``artgan export MODEL --format onnx``). The default, none, means the verb
+        cannot be exported; the command then says so. ``model.nets`` are float32 on the CPU."""
+        return []
+
 
 # --------------------------------------------------------------------------- validation
 def validate_plugin(plugin: Any, entry_point_name: str | None = None) -> list[str]:
@@ -276,14 +310,14 @@ def validate_plugin(plugin: Any, entry_point_name: str | None = None) -> list[st
 
 _UNREADABLE = object()  # an attribute whose lookup raised (already reported)
 _ATTRIBUTES = ("name", "api_version", "Config", "roles", "inference_roles", "augment_roles", "verbs", "writers",
-               "inference_precision", "variants", "presets")
+               "inference_precision", "train_precision", "variants", "presets")
 
 
 def _raised(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
 
 
-_DEFAULTS = {"variants": {}, "presets": ()}  # what a missing attribute reads as (else None)
+_DEFAULTS = {"variants": {}, "presets": (), "train_precision": "fp32"}  # what a missing attribute reads as (else None)
 
 
 def _read(plugin: Any, attribute: str, problems: list[str]) -> Any:
@@ -359,8 +393,9 @@ def _contract_problems(plugin: Any, entry_point_name: str | None) -> list[str]:
         problems += verb_problems(read["verbs"])
     if read["writers"] is not _UNREADABLE:
         problems += writer_problems(read["writers"])
-    if read["inference_precision"] not in ("fp32", "bf16", _UNREADABLE):
-        problems.append("`inference_precision` must be 'fp32' or 'bf16'")
+    for attribute in ("inference_precision", "train_precision"):
+        if read[attribute] not in ("fp32", "bf16", _UNREADABLE):
+            problems.append(f"`{attribute}` must be 'fp32' or 'bf16'")
     variants = read["variants"]
     if variants is not _UNREADABLE and (not isinstance(variants, Mapping) or (
         isinstance(config_cls, type) and not all(isinstance(v, config_cls) for v in variants.values())
@@ -503,4 +538,4 @@ def _preset_path_problems(label: str, path: Any) -> list[str]:
     return []
 
 
-__all__ = ["API_VERSION", "Loaded", "Phase", "Plugin", "Preset", "Verb", "Writer", "validate_plugin"]
+__all__ = ["API_VERSION", "Graph", "Loaded", "Phase", "Plugin", "Preset", "Verb", "Writer", "validate_plugin"]

@@ -238,6 +238,29 @@ def list_presets() -> list[tuple[str, Plugin, Preset]]:
     return sorted(found, key=lambda item: item[0])
 
 
+def list_models() -> list[dict[str, Any]]:
+    """Every shipped model: name, plugin, task, size, licence and description (nothing is loaded)."""
+    from artgan.checkpoint import WEIGHTS_FILE
+
+    rows = []
+    for full, plugin, preset in list_presets():
+        size = None
+        if preset.path is not None:
+            weights = Path(preset.path) / WEIGHTS_FILE
+            size = weights.stat().st_size if weights.exists() else None
+        rows.append({
+            "name": full,
+            "plugin": plugin.name,
+            "task": preset.task,
+            "verbs": [verb.name for verb in plugin.verbs],
+            "size_bytes": size,
+            "licence": preset.licence,
+            "description": preset.description,
+            "source": "shipped" if preset.path is not None else preset.url,
+        })
+    return rows
+
+
 def resolve_model(name: str, *, verb: str | None = None) -> ModelRef:
     """Resolve a model name, tag or checkpoint path; ``verb`` breaks ties between tags (the
     plugin that offers it wins)."""

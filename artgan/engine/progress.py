@@ -117,3 +117,64 @@ class Timer:
     @property
     def elapsed(self) -> float:
         return self.already + time.perf_counter() - self.started
+
+
+#: Timed steps (after the first, warm-up step) the ETA line waits for.
+ETA_AFTER_STEPS = 3
+
+
+class Eta:
+    """Logs once, early, how long the rest of the run will take at the speed measured so far.
+
+    The first step of a run (or of a resumed run) is warm-up (allocations, oneDNN kernel
+    choice, data caches) and is left out: the clock starts when it ends, and after
+    ``after`` more steps one line says the time per step and the time left, e.g.
+    ``about 5.2 s/step: 5996 more of 6000 steps ≈ 8 h 40 min (fp32 on cpu)``. The progress
+    bar keeps its own running ETA.
+    """
+
+    def __init__(self, start: int, total: int, what: str, enabled: bool = True, after: int = ETA_AFTER_STEPS) -> None:
+        self.start, self.total, self.what, self.after = start, total, what, after
+        self.enabled = enabled and total - start > 1 + after  # a line only where steps are left to estimate
+        self.clock: float | None = None
+
+    def step_done(self, step: int) -> None:
+        """Call after each step with the number of steps now done."""
+        if not self.enabled:
+            return
+        if step <= self.start + 1:  # the warm-up step
+            self.clock = time.perf_counter()
+            return
+        timed = step - self.start - 1
+        if self.clock is None or timed < self.after:
+            return
+        self.enabled = False
+        per_step = (time.perf_counter() - self.clock) / timed
+        left = self.total - step
+        log.info("about %s/step: %d more of %d steps ≈ %s (%s)", format_step_time(per_step), left, self.total,
+                 format_duration(per_step * left), self.what)
+
+
+def format_step_time(seconds: float) -> str:
+    """``5.2 s``, ``38 ms``, ``0.41 ms``: a step's time, to two or three figures."""
+    if seconds >= 10:
+        return f"{seconds:.0f} s"
+    if seconds >= 1:
+        return f"{seconds:.1f} s"
+    ms = seconds * 1000
+    return f"{ms:.0f} ms" if ms >= 10 else f"{ms:.2g} ms"
+
+
+def format_duration(seconds: float) -> str:
+    """``40 s``, ``12 min``, ``8 h 40 min``, ``2 d 12 h``: a duration as people say it."""
+    seconds = max(0.0, seconds)
+    if seconds < 60:
+        return f"{seconds:.0f} s"
+    minutes = round(seconds / 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    days, hours = divmod(round(seconds / 3600), 24)
+    return f"{days} d {hours} h" if hours else f"{days} d"

@@ -4,6 +4,11 @@
 error, never a silent fallback. Under ``torchrun`` (``WORLD_SIZE`` > 1) each process joins
 one process group (NCCL on GPUs, gloo on CPUs) and drives one device.
 
+Precision, for training and inference alike, is decided here and only here
+(:func:`choose_precision`), from the device's facts (:mod:`.hardware`) and the plugin's
+preference: bf16 only where the hardware runs it natively, fp16 with loss scaling on CUDA
+GPUs that have fast fp16 but no bf16, fp32 otherwise; an explicit choice wins.
+
 Data parallelism averages gradients with one all-reduce per optimisation phase, as
 StyleGAN2-ADA does (``training/training_loop.py``), instead of wrapping nets in
 ``DistributedDataParallel``: a GAN phase runs networks whose weights it does not train
@@ -15,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import logging
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -23,7 +29,10 @@ from typing import Any
 import torch
 import torch.distributed as dist
 
+from artgan.engine import hardware
 from artgan.errors import ArtganError
+
+log = logging.getLogger("artgan")
 
 
 @dataclass(frozen=True)
@@ -35,6 +44,7 @@ class Runtime:
     rank: int = 0
     world_size: int = 1
     channels_last: bool = False
+    precision_reason: str = ""  # why this precision (see choose_precision)
 
     @property
     def is_main(self) -> bool:
@@ -96,41 +106,107 @@ def select_device(name: str = "auto", *, local_rank: int = 0) -> torch.device:
     return device
 
 
-def resolve_precision(requested: str, device: torch.device) -> str:
-    """Turn ``auto`` into fp32/bf16/fp16 for ``device``; refuse what the device cannot do."""
+@dataclass(frozen=True)
+class PrecisionChoice:
+    """The precision a run uses, why, and a warning when it will be slow."""
+
+    precision: str  # fp32 | bf16 | fp16
+    reason: str  # e.g. "AVX2 only: bf16 would be emulated; fp32"
+    warning: str | None = None  # set when an explicit choice runs slowly on this device
+
+
+def choose_precision(requested: str, device: torch.device, preferred: str = "fp32", *,
+                     training: bool = True) -> PrecisionChoice:
+    """The one precision policy, for training and inference alike.
+
+    ``auto`` with a plugin that prefers ``bf16`` (measured faster for its networks) takes the
+    device's fast mixed precision: bf16 where it runs natively (a CPU with AVX-512 bf16 or
+    AMX, a CUDA GPU of compute capability 8.0 or later), fp16 on CUDA 7.x (training adds a
+    loss scaler), fp32 everywhere else, above all on AVX2-only CPUs where bf16 is emulated and
+    several times slower. A plugin that prefers ``fp32`` gets fp32. An explicit precision
+    wins; a slow one comes with a warning, an impossible one is an error.
+    """
+    if requested not in ("auto", "fp32", "bf16", "fp16"):
+        raise ArtganError(f"unknown precision {requested!r}; use auto, fp32, bf16 or fp16")
+    facts = hardware.device_facts(device)
     if requested == "auto":
-        if device.type == "cuda" and torch.cuda.is_bf16_supported():
-            return "bf16"
-        return "fp32"
+        if preferred != "bf16":
+            return PrecisionChoice("fp32", "the model does not ask for bf16; fp32")
+        return _fast_precision(facts, training)
     if requested == "fp16" and device.type != "cuda":
         raise ArtganError("precision fp16 needs a CUDA GPU; use bf16 or fp32 on this device")
     if requested == "bf16" and device.type == "mps":
         raise ArtganError("precision bf16 is not supported on MPS; use fp32")
-    if requested not in ("fp32", "bf16", "fp16"):
-        raise ArtganError(f"unknown precision {requested!r}; use auto, fp32, bf16 or fp16")
-    return requested
+    warning = None
+    if requested == "bf16" and not facts.bf16_native:
+        faster = "precision=fp32 (or auto, which picks fp32 here)" if facts.type == "cpu" else "precision=auto or fp32"
+        warning = (f"precision bf16 on this {'CPU' if facts.type == 'cpu' else 'GPU'} ({_why_not_bf16(facts)}) is "
+                   f"emulated and runs several times slower than fp32; {faster} is faster")
+    elif requested == "fp16" and not (facts.fp16_fast or facts.bf16_native or facts.hip):
+        warning = (f"precision fp16 on {facts.name} has no fast half-precision maths (that needs compute capability "
+                   "7.0); precision=fp32 is as fast")
+    return PrecisionChoice(requested, f"{requested} as requested", warning)
+
+
+def _fast_precision(facts: hardware.DeviceFacts, training: bool) -> PrecisionChoice:
+    """What ``auto`` picks on ``facts`` for a model that prefers bf16."""
+    if facts.type == "cpu":
+        if facts.bf16_native:
+            have = " and ".join(label for label, flag in (("AVX-512 bf16", "avx512_bf16"), ("AMX", "amx_bf16"))
+                                if flag in facts.flags)
+            return PrecisionChoice("bf16", f"{have}: bf16 runs natively; bf16")
+        return PrecisionChoice("fp32", f"{_why_not_bf16(facts)}: bf16 would be emulated; fp32")
+    if facts.type == "cuda":
+        cc = f"compute capability {facts.cuda_capability[0]}.{facts.cuda_capability[1]}" if facts.cuda_capability else "ROCm"
+        if facts.bf16_native:
+            return PrecisionChoice("bf16", f"{cc}: bf16 runs natively; bf16")
+        if facts.fp16_fast:
+            scaled = " with loss scaling" if training else ""
+            return PrecisionChoice("fp16", f"{cc}: no native bf16, fast fp16; fp16{scaled}")
+        return PrecisionChoice("fp32", f"{cc}: no fast half precision; fp32")
+    return PrecisionChoice("fp32", f"{facts.type.upper()}: no bf16 there; fp32")
+
+
+def _why_not_bf16(facts: hardware.DeviceFacts) -> str:
+    if facts.type == "cuda":
+        cc = facts.cuda_capability
+        return f"compute capability {cc[0]}.{cc[1]}, bf16 needs 8.0" if cc else "no native bf16"
+    if any(flag in facts.flags for flag in hardware.NATIVE_BF16_FLAGS):
+        return "oneDNN has no bf16 kernels in this torch"
+    if "avx512f" in facts.flags:
+        return "AVX-512 without avx512_bf16 or AMX"
+    if "avx2" in facts.flags:
+        return "AVX2 only"
+    return "no AVX-512 bf16 or AMX"
+
+
+def resolve_precision(requested: str, device: torch.device, preferred: str = "fp32") -> str:
+    """Turn ``auto`` into fp32/bf16/fp16 for ``device`` (:func:`choose_precision`); refuse what
+    the device cannot do."""
+    return choose_precision(requested, device, preferred).precision
 
 
 def inference_precision(requested: str, preferred: str, device: torch.device) -> str:
-    """Precision for inference: ``auto`` takes ``preferred`` (a plugin's measured choice) where
-    the device runs it natively (bf16: CUDA with bf16, or a CPU with AVX-512 bf16 / AMX),
-    else fp32; anything else is checked like a training precision."""
-    if requested != "auto":
-        return resolve_precision(requested, device)
-    if preferred == "bf16":
-        if device.type == "cuda" and torch.cuda.is_bf16_supported():
-            return "bf16"
-        if device.type == "cpu" and torch.backends.mkldnn.is_available() and torch.ops.mkldnn._is_mkldnn_bf16_supported():
-            return "bf16"
-    return "fp32"
+    """Precision for inference (:func:`choose_precision` with the plugin's ``inference_precision``);
+    logs the warning of a slow explicit choice."""
+    choice = choose_precision(requested, device, preferred, training=False)
+    if choice.warning:
+        log.warning("%s", choice.warning)
+    return choice.precision
 
 
-def start(device: str = "auto", precision: str = "auto", channels_last: bool = False) -> Runtime:
-    """Create the runtime, joining the ``torchrun`` process group when there is one."""
+def start(device: str = "auto", precision: str = "auto", channels_last: bool = False, *,
+          preferred: str = "fp32") -> Runtime:
+    """Create the runtime, joining the ``torchrun`` process group when there is one.
+
+    ``precision`` is settled by :func:`choose_precision` with the plugin's ``preferred``
+    precision; rank 0 logs the warning of a slow explicit choice.
+    """
     world_size = int(os.environ.get("WORLD_SIZE", "1"))
     rank = int(os.environ.get("RANK", "0"))
     local_rank = int(os.environ.get("LOCAL_RANK", "0"))
     chosen = select_device(device, local_rank=local_rank)
+    choice = choose_precision(precision, chosen, preferred)  # before the process group: a refusal leaves nothing behind
     if world_size > 1 and not dist.is_initialized():
         # torch._dynamo, first imported lazily by torch.optim, keeps references to the default
         # process group when it is imported after the group exists; the group then outlives
@@ -141,12 +217,15 @@ def start(device: str = "auto", precision: str = "auto", channels_last: bool = F
         if chosen.type == "cuda":
             torch.cuda.set_device(chosen)
         dist.init_process_group(backend=backend, timeout=datetime.timedelta(minutes=30))
+    if choice.warning and (rank == 0 or world_size == 1):
+        log.warning("%s", choice.warning)
     return Runtime(
         device=chosen,
-        precision=resolve_precision(precision, chosen),
+        precision=choice.precision,
         rank=rank if world_size > 1 else 0,
         world_size=world_size,
         channels_last=channels_last,
+        precision_reason=choice.reason,
     )
 
 

@@ -34,6 +34,10 @@ class InstanceNorm(nn.Module):
             if self.recorded is None:
                 raise RuntimeError("InstanceNorm: nothing recorded to replay")
             return self._normalise(x, *self.recorded)
+        if self.mode == "normal" and torch.jit.is_tracing():
+            # traced for export (ONNX, TorchScript): the batch size and the picture's size stay
+            # symbolic, so no branch on them; ONNX has InstanceNormalization for exactly this maths
+            return F.instance_norm(x, weight=self.weight, bias=self.bias, eps=self.eps)
         if self.mode == "normal" and x.shape[0] == 1 and x.shape[2] * x.shape[3] > 1:
             # One image: instance norm is batch norm over (H, W), and the fused batch-norm
             # kernel is several times faster than the same maths written out (bf16 and

@@ -25,11 +25,17 @@ from artgan_cyclegan import DEFAULT_STYLE
 def stylize_command(inputs: tuple[str, ...], style: str, out: str | None, max_size: int | None, strength: float,
                     preserve_color: bool, overwrite: bool, skip_existing: bool, device: str, as_json: bool) -> None:
     """Repaint INPUTS (files, folders, or - for stdin → stdout) in a painter's style."""
+    from artgan_cyclegan.quick import stylize_quickly
+
+    options = {"max_size": max_size, "strength": strength, "preserve_color": preserve_color}
+    # one picture in a shipped style: onnxruntime, without importing torch, where it gives the same pixels
+    if stylize_quickly(inputs, style, out, options, overwrite=overwrite, skip_existing=skip_existing, device=device,
+                       as_json=as_json):
+        return
     from artgan.api import load
 
     model = load(style, device=device, verb="stylize")
     if "stylize" not in model.verbs:
         raise ArtganError(f"{model.name} is not a style (it can: {', '.join(model.verbs)}); see `artgan models`")
-    options = {"max_size": max_size, "strength": strength, "preserve_color": preserve_color}
     run_verb(model, "stylize", list(inputs), out=out, options=options, overwrite=overwrite, as_json=as_json,
              skip_existing=skip_existing)

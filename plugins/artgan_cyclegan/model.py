@@ -6,7 +6,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from artgan.nn import ConvNormAct, PatchDiscriminator, ReflectionPad, ResidualBlock, Upsample
+from artgan.nn import ConvNormAct, PatchDiscriminator, ReflectionPad, ResidualBlock, Upsample, fastpath
+from artgan.nn.blocks import fused_forward
 
 
 class ResnetGenerator(nn.Module):
@@ -34,12 +35,19 @@ class ResnetGenerator(nn.Module):
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         height, width = images.shape[-2:]
+        if torch.jit.is_tracing():
+            # traced for export: the size stays symbolic, so no Python branch on it. For pictures of
+            # at least 2·multiple pixels a side (the exported graph's domain) this is the padding below
+            images = F.pad(images, (0, (-width) % self.multiple, 0, (-height) % self.multiple), mode="reflect")
+            return self.body(images)[..., :height, :width]
         # a multiple of the total stride, and at least two pixels wide at the lowest scale
         pad_h = max(-height % self.multiple, 2 * self.multiple - height)
         pad_w = max(-width % self.multiple, 2 * self.multiple - width)
         if pad_h or pad_w:
             mode = "reflect" if pad_h < height and pad_w < width else "replicate"
             images = F.pad(images, (0, pad_w, 0, pad_h), mode=mode)
+        if fastpath.active(images, *self.body[0].parameters()):  # float32 CPU inference
+            return fused_forward(list(self.body), images)[..., :height, :width]
         return self.body(images)[..., :height, :width]
 
 

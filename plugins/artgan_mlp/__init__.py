@@ -146,6 +146,25 @@ class MLPPlugin(Plugin):
         G = nets["G"]
         return G(torch.randn(16, config.z_dim, generator=generator).to(next(G.parameters()).device))
 
+    def export_graphs(self, model: Any, verb: str) -> list[Any]:
+        """``generate`` runs ``G``: noise ``N×z_dim`` (standard normal) to images ``N×1×S×S`` in [-1, 1]."""
+        if verb != "generate":
+            return []
+        import torch
+
+        from artgan.plugin import Graph
+
+        generator = torch.Generator().manual_seed(0)
+        z_dim, size = model.config.z_dim, model.config.image_size
+
+        def noise(count: int) -> tuple[Any]:
+            return (torch.randn(count, z_dim, generator=generator),)
+
+        return [Graph("G", model.nets["G"], noise(4), ("z",), ("images",),
+                      dynamic_axes={"z": {0: "batch"}, "images": {0: "batch"}}, parity_inputs=(noise(1), noise(9)),
+                      convention={"input": f"z: N×{z_dim} float32 standard normal noise", "layout": "NCHW",
+                                  "channels": "L", "range": [-1, 1], "size": [size, size]})]
+
     def evaluate(self, model: Any, source: Any, *, n: int, seed: int) -> dict[str, Any]:
         """SWD×1000 between ``n`` samples and ``n`` images of ``source``."""
         from artgan.metrics.generators import evaluate_generator

@@ -141,12 +141,14 @@ class PatternPlugin(Plugin):
     inference_roles = ("G",)
     augment_roles = ("D",)
     inference_precision = "bf16"
-    # Measured on 2 CPU cores: bf16 in NCHW trains fastest; bf16 with channels-last was the
-    # slowest combination for these small-channel convolutions, so it stays off.
+    # Measured on 2 AVX-512 bf16 CPU cores: bf16 in NCHW trains fastest; bf16 with channels-last
+    # was the slowest combination for these small-channel convolutions, so it stays off. On
+    # AVX2-only CPUs bf16 is emulated (32.5 s vs 6.4 s a step), so auto picks fp32 there.
+    train_precision = "bf16"
     train_defaults = {
-        "steps": 5_000,  # about 45 minutes on two CPU cores
+        "steps": 5_000,  # about 45 minutes on two AVX-512 bf16 CPU cores; training logs its ETA
         "batch_size": 16,
-        "precision": "bf16",
+        "precision": "auto",
         "augment": "translation",
         "ema_half_life_kimg": 10.0,
         "sample_every": 500,
@@ -461,6 +463,55 @@ class PatternPlugin(Plugin):
                   else torch.randn(n, *shape, device=device) for shape in group]
             for key, group in shapes.items()
         }
+
+    def export_graphs(self, model: Any, verb: str) -> list[Any]:
+        """``generate`` runs ``G`` on a noise field: ``G`` (reflection padding) and ``G_tileable``
+        (circular padding, ``tileable=True``), each mapping the latents and class weights of
+        :meth:`_latents` to one picture of 16× the field's size in one pass (artgan tiles fields
+        larger than 64; a graph renders any field it is given whole)."""
+        if verb != "generate":
+            return []
+        import copy
+
+        import torch
+
+        from artgan.nn import set_padding
+        from artgan.plugin import Graph
+
+        G = model.nets["G"]
+        shapes = G.latent_shapes(2, 2)
+        names = ("local", "global", "labels", *(f"noise{i}" for i in range(len(shapes["noise"]))))
+        axes: dict[str, dict[int, str]] = {"local": {0: "batch", 2: "field_height", 3: "field_width"},
+                                           "global": {0: "batch"}, "labels": {0: "batch"},
+                                           "images": {0: "batch", 2: "height", 3: "width"}}
+        for i in range(len(shapes["noise"])):
+            axes[f"noise{i}"] = {0: "batch", 2: f"height_{2 ** (i // 2 + 1)}x", 3: f"width_{2 ** (i // 2 + 1)}x"}
+        generator = torch.Generator().manual_seed(0)
+        classes = G.embed.in_features
+
+        def inputs(n: int, height: int, width: int) -> tuple[Any, ...]:
+            latents = self._latents(G, n, height, width, generator, "cpu")
+            weights = torch.softmax(torch.randn(n, classes, generator=generator), dim=1)
+            return (latents["local"][0], latents["global"][0], weights, *latents["noise"])
+
+        class Flat(torch.nn.Module):
+            """``G`` with its latents as separate inputs, as graphs take them."""
+
+            def __init__(self, net: Any) -> None:
+                super().__init__()
+                self.net = net
+
+            def forward(self, local: Any, global_: Any, labels: Any, *noise: Any) -> Any:
+                return self.net({"local": [local], "global": [global_], "noise": list(noise)}, labels)
+
+        tileable = copy.deepcopy(G)
+        set_padding(tileable, "circular")
+        convention = {"layout": "NCHW", "channels": "RGB", "range": [-1, 1], "factor": G.factor,
+                      "labels": list(model.labels), "latents": "standard normal noise, shaped as PatternGenerator."
+                      "latent_shapes(field_height, field_width); labels: class weights summing to 1 (one-hot for one class)"}
+        return [Graph(name, Flat(net).eval(), inputs(1, 2, 3), names, ("images",), dynamic_axes=axes,
+                      parity_inputs=(inputs(2, 2, 2), inputs(1, 3, 2)), convention={**convention, "tileable": wrap})
+                for name, net, wrap in (("G", G, False), ("G_tileable", tileable, True))]
 
     def preview(self, nets: Any, config: PatternConfig, batch: Any, generator: Any) -> Any:
         import torch
