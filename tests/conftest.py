@@ -9,6 +9,18 @@ import pytest
 
 from artgan import registry
 
+def run_cli(*args, ok=True, input=None):
+    """``artgan ARGS`` through click's runner; with ``ok``, fail the test unless it exits 0."""
+    from click.testing import CliRunner
+
+    from artgan.cli import cli
+
+    result = CliRunner().invoke(cli, [str(a) for a in args], input=input)
+    if ok:
+        assert result.exit_code == 0, result.output + result.stderr
+    return result
+
+
 #: Overrides that make the mlp plugin tiny enough to train in milliseconds.
 TINY_MLP = ["z_dim=8", "g_hidden=[16]", "d_hidden=[16]", "image_size=8", "batch_size=4", "workers=0"]
 

@@ -3,18 +3,9 @@
 import json
 
 import pytest
-from click.testing import CliRunner
 
-from artgan.cli import cli
 from artgan.images import read_metadata
-from conftest import TINY_MLP
-
-
-def run(*args, ok=True):
-    result = CliRunner().invoke(cli, [str(a) for a in args])
-    if ok:
-        assert result.exit_code == 0, result.output + result.stderr
-    return result
+from conftest import TINY_MLP, run_cli as run
 
 
 @pytest.fixture

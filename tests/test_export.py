@@ -13,30 +13,21 @@ import warnings
 import numpy as np
 import pytest
 import torch
-from click.testing import CliRunner
 from PIL import Image
 
 import artgan
-from artgan.cli import cli
 from artgan.errors import ArtganError
 from artgan.images import read_metadata
 from artgan.inference.export import export_model, onnx_session, read_manifest, verified_graph
 from artgan_cyclegan import StylizeOptions
 from artgan_cyclegan import plugin as cyclegan
 from artgan_cyclegan import quick
-from conftest import TINY_MLP
+from conftest import TINY_MLP, run_cli as run
 
 ort = pytest.importorskip("onnxruntime")
 pytest.importorskip("onnx")
 
 TOLERANCE = 1e-4  # in [-1, 1] units, what export promises
-
-
-def run(*args, ok=True):
-    result = CliRunner().invoke(cli, [str(a) for a in args])
-    if ok:
-        assert result.exit_code == 0, result.output + result.stderr
-    return result
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from PIL import Image
 
 import artgan
 from artgan.cli import cli
+from conftest import run_cli as run
 from artgan.images import read_metadata
 from artgan_cyclegan import stylize
 
@@ -25,13 +26,6 @@ def photos(tmp_path):
     Image.new("RGB", (48, 32), "orange").save(folder / "a.jpg")
     Image.new("RGBA", (20, 20), (0, 0, 255, 128)).save(folder / "b.png")
     return folder
-
-
-def run(*args, ok=True, input=None):
-    result = CliRunner().invoke(cli, [str(a) for a in args], input=input)
-    if ok:
-        assert result.exit_code == 0, result.output + result.stderr
-    return result
 
 
 def test_one_file_defaults_beside_it(style_run, photos):

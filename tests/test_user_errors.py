@@ -14,24 +14,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from click.testing import CliRunner
 from PIL import Image
 
 import artgan
-from artgan.cli import cli
 from artgan.config import TrainConfig, apply_overrides, from_dict
 from artgan.errors import ArtganError
 from artgan.files import write_bytes_atomic, write_files
 from artgan.images import read_tensor
 from artgan.labels import choose_labels, parse_mix
-from conftest import TINY_MLP
-
-
-def run(*args, ok=True, input=None):
-    result = CliRunner().invoke(cli, [str(a) for a in args], input=input)
-    if ok:
-        assert result.exit_code == 0, result.output + result.stderr
-    return result
+from conftest import TINY_MLP, run_cli as run
 
 
 def one_line_error(result, *words):

@@ -51,10 +51,6 @@ def prepare_picture(options: StylizeOptions, image: Image.Image) -> tuple[Image.
     from artgan.images import to_8bit
     from artgan.memory import check_fits
 
-    if not 0.0 <= options.strength <= 1.0:
-        raise ArtganError(f"strength must be within 0..1, got {options.strength}")
-    if options.max_size is not None and options.max_size < 8:
-        raise ArtganError(f"max size must be at least 8 pixels, got {options.max_size}")
     # a JPEG the core decoded at a reduced scale (it is only shrunk here) keeps its file's size
     full = image.info.get("artgan_full_size", image.size)
     height, width = _stylized_size(None, options, (full[1], full[0]))

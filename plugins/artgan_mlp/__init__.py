@@ -56,11 +56,8 @@ def generate(model: Any, options: GenerateOptions, inputs: None, generator: Any)
     """``options.n`` digits from normal noise drawn from ``generator``."""
     import torch
 
-    from artgan.errors import ArtganError
     from artgan.inference import in_batches
 
-    if options.batch_size < 1:
-        raise ArtganError("batch_size must be at least 1")
     G = model.nets["G"]
 
     def batch(start: int, count: int) -> torch.Tensor:

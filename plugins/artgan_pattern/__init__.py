@@ -277,18 +277,13 @@ class PatternPlugin(Plugin):
         """
         import torch
 
-        from artgan.errors import ArtganError
         from artgan.inference.latents import latent_path
         from artgan.labels import choose_labels
         from artgan.metrics.seams import seam_ratio
 
-        if options.batch_size < 1:
-            raise ArtganError("batch_size must be at least 1")
         G, names = model.nets["G"], model.labels
         height, width, (out_h, out_w) = self._field(G, options.size, options.tileable)
         sliding = options.interpolate is not None
-        if sliding and options.frames < 2:
-            raise ArtganError("interpolation needs at least 2 frames")
         count = options.frames if sliding else options.n
         tiled = max(height, width) * G.factor > TILE
         per_batch = 1 if sliding else min(count, options.batch_size, max(1, BATCH_PIXELS // (height * width * G.factor**2)))

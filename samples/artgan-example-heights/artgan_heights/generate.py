@@ -45,12 +45,9 @@ def generate(model: Any, options: GenerateOptions, inputs: None, generator: Any)
     import torch
     import torch.nn.functional as F
 
-    from artgan.errors import ArtganError
     from artgan.inference import in_batches
     from artgan.labels import choose_labels
 
-    if options.batch_size < 1:
-        raise ArtganError(f"batch_size must be at least 1, got {options.batch_size}")
     G = model.nets["G"]
     names = model.labels
     chosen = choose_labels(names, options.n, generator, label=options.label, mix=options.mix)

@@ -33,10 +33,6 @@ def generate(model: Any, options: GenerateOptions, inputs: None, generator: Any)
     """``options.n`` images from noise drawn from ``generator`` (so a seed reproduces them)."""
     import torch
 
-    from artgan.errors import ArtganError
-
-    if options.n < 1:
-        raise ArtganError("n must be at least 1")
     G = model.nets["G"]
     z = torch.randn(options.n, model.config.z_dim, generator=generator).to(model.device)
     with model.autocast():
