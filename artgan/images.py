@@ -233,6 +233,26 @@ def as_mode(image: Image.Image, mode: str) -> Image.Image:
     return image.convert(mode)
 
 
+def image_classes(source: str | os.PathLike) -> list[tuple[str, Path]]:
+    """``(class name, folder or list)`` pairs of a conditional model's training data: each
+    subfolder or ``.txt`` list is a class; a folder of images alone, or one list, is a single
+    class named after it."""
+    root = Path(source)
+    if not root.exists():
+        raise ArtganError(f"{root}: no such folder; give --data a folder with one subfolder (or .txt list) per class")
+    if root.is_file():
+        return [(root.stem, root)]
+    classes = [
+        (entry.stem if entry.is_file() else entry.name, entry)
+        for entry in sorted(root.iterdir())
+        if not entry.name.startswith(".") and (entry.is_dir() or entry.suffix.lower() == ".txt")
+    ]
+    loose = [p for p in root.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES]
+    if classes and loose:
+        raise ArtganError(f"{root}: holds both class folders and loose images; move the images into a class folder")
+    return classes or [(root.name, root)]
+
+
 def list_images(folder: str | os.PathLike, *, recursive: bool = True) -> list[Path]:
     """Image files under ``folder``, sorted; an error if there is no such folder or none inside.
 

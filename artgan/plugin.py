@@ -88,6 +88,11 @@ class Preset:
     plugin's package. A preset too large for a wheel gives ``url`` instead: a zip archive
     of that directory, fetched once into the cache directory. Either way ``sha256`` is the
     digest of ``model.safetensors`` and is checked before the weights are used.
+
+    ``options`` are the defaults this preset runs its verbs with, ``{verb: {option: value}}``:
+    several presets can share one conditional model, each fixing its class
+    (``{"generate": {"label": "winter"}}``). An option the caller gives replaces the
+    preset's; a ``mix`` given replaces the preset's ``label`` too (the two are one choice).
     """
 
     tag: str  # short name, unique within the plugin
@@ -97,6 +102,7 @@ class Preset:
     description: str  # one line for `artgan models`
     path: Path | None = None  # shipped checkpoint directory
     url: str | None = None  # or: where to fetch a zip of that directory
+    options: Mapping[str, Mapping[str, Any]] = dataclasses.field(default_factory=dict)  # verb → option defaults
 
 
 @dataclass(frozen=True)
@@ -127,15 +133,19 @@ class Writer:
     """A file format for one output type, chosen by the output file's suffix.
 
     ``encode(output, suffix, metadata)`` returns the file's bytes, or a dict of relative
-    path → bytes for a format that is a folder of files. The core writes them atomically,
-    refuses to overwrite, and passes the provenance (``metadata``, strings) for the format to
-    embed where it can.
+    path → bytes for a format that is a folder of files. A format that keeps files beside
+    the main one (a JSON sidecar) names their endings in ``sidecars`` and returns a dict of
+    ending → bytes, the main file under its own suffix: ``{".png": ..., ".json": ...}`` for
+    ``-o peak.png`` writes ``peak.png`` and ``peak.json``. The core writes them atomically,
+    refuses to overwrite (sidecars included), and passes the provenance (``metadata``,
+    strings) for the format to embed where it can.
     """
 
     suffixes: tuple[str, ...]  # lowercase with the dot (".otf"); "" means a folder
     output: type  # the Output subclass it writes (subclasses too)
     encode: Callable[[Any, str, Mapping[str, str]], bytes | Mapping[str, bytes]]
     description: str = ""  # e.g. "OpenType font"
+    sidecars: tuple[str, ...] = ()  # endings of files written beside the main one, sharing its stem (".json")
 
 
 @dataclass(frozen=True)
@@ -403,6 +413,30 @@ def _contract_problems(plugin: Any, entry_point_name: str | None) -> list[str]:
         problems.append("`variants` must map names to instances of `Config`")
     if read["presets"] is not _UNREADABLE:
         problems += _preset_problems(read["presets"])
+        if read["verbs"] is not _UNREADABLE and not verb_problems(read["verbs"]):
+            problems += _preset_option_problems(read["presets"], read["verbs"])
+    return problems
+
+
+def _preset_option_problems(presets: Any, verbs: Any) -> list[str]:
+    """Each preset's ``options`` must name the plugin's verbs and their options."""
+    problems = []
+    by_name = {verb.name: verb for verb in verbs}
+    for preset in presets if isinstance(presets, (list, tuple)) else ():
+        options = getattr(preset, "options", None)
+        if not isinstance(preset, Preset) or options is None:
+            continue
+        if not isinstance(options, Mapping) or not all(isinstance(v, Mapping) for v in options.values()):
+            problems.append(f"preset {preset.tag!r}: `options` must map verb names to {{option: value}}")
+            continue
+        for verb, values in options.items():
+            if verb not in by_name:
+                problems.append(f"preset {preset.tag!r}: `options` names {verb!r}, which is not one of the plugin's verbs")
+                continue
+            fields = {f.name for f in dataclasses.fields(by_name[verb].Options)}
+            unknown = sorted(set(values) - fields)
+            if unknown:
+                problems.append(f"preset {preset.tag!r}: `options` of {verb!r} names {unknown}, which are not its options")
     return problems
 
 
@@ -491,6 +525,10 @@ def writer_problems(writers: Any) -> list[str]:
             problems.append(f"writer for {writer.suffixes}: `output` must be a subclass of artgan.outputs.Output")
         if not callable(writer.encode):
             problems.append(f"writer for {writer.suffixes}: `encode` must be callable as encode(output, suffix, metadata)")
+        odd = [e for e in writer.sidecars if not isinstance(e, str) or not re.fullmatch(r"(?:[._-][a-z0-9_.-]*)?\.[a-z0-9]+", e)]
+        if not isinstance(writer.sidecars, tuple) or odd:
+            problems.append(f"writer for {writer.suffixes}: sidecars must be a tuple of endings like '.json' or "
+                            f"'_normal.png', got {odd or writer.sidecars!r}")
     return problems
 
 

@@ -102,12 +102,18 @@ def choose(path: str | os.PathLike, output_type: type, extra: Iterable[Writer] =
 def check_target(path: str | os.PathLike, output_type: type, extra: Iterable[Writer] = (), *, overwrite: bool = False) -> None:
     """Refuse, before any work is done, a path no writer takes, a file that would be overwritten,
     or a place that cannot be written."""
-    choose(path, output_type, extra)
+    writer = choose(path, output_type, extra)
     if suffix_of(path) != FOLDER:
-        refuse_existing([Path(path)], overwrite)
-        check_writable([Path(path)])
+        paths = [Path(path), *(sidecar(Path(path), ending) for ending in writer.sidecars)]
+        refuse_existing(paths, overwrite)
+        check_writable(paths)
     else:
         check_writable([Path(path) / "0000"])
+
+
+def sidecar(path: Path, ending: str) -> Path:
+    """The file ``ending`` names beside ``path``: ``peak.png`` + ``.json`` → ``peak.json``."""
+    return path.with_name(path.stem + ending)
 
 
 def write_output(output: Output, path: str | os.PathLike, *, writers: Iterable[Writer] = (),
@@ -120,6 +126,12 @@ def write_output(output: Output, path: str | os.PathLike, *, writers: Iterable[W
     target = Path(path)
     if isinstance(data, (bytes, bytearray)):
         files = {target: bytes(data)}
+    elif isinstance(data, Mapping) and suffix != FOLDER:
+        unknown = [k for k in data if k != suffix and k not in writer.sidecars]
+        if unknown or suffix not in data:
+            raise TypeError(f"writer for {suffix!r} returned files {sorted(data)}; it may return {suffix!r} and its "
+                            f"declared sidecars {list(writer.sidecars)}")
+        files = {target if ending == suffix else sidecar(target, ending): bytes(blob) for ending, blob in data.items()}
     elif isinstance(data, Mapping):
         files = {target / name: bytes(blob) for name, blob in data.items()}
     else:

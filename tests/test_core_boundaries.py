@@ -12,7 +12,7 @@ from artgan import registry
 
 CORE = Path(artgan.__file__).parent
 #: Plugin names that are also ordinary English words: refused only as a quoted name or a model name.
-ENGLISH = {"pattern"}
+ENGLISH = {"pattern", "font", "terrain", "sprites"}
 
 
 def _plugin_modules() -> set[str]:
@@ -34,7 +34,7 @@ def offences(source: str, plugins: set[str], presets: set[str]) -> list[str]:
     """Where ``source`` names a plugin or a preset: in code, strings, docstrings or comments."""
     found = []
     for word in sorted(presets):
-        if re.search(rf"(?<![\w.]){re.escape(word)}(?![\w])", source):
+        if re.search(rf"(?<![\w.-]){re.escape(word)}(?![\w-])", source):  # "latin-1" is an encoding, not a preset
             found.append(f"names the preset {word!r}")
     for name in sorted(plugins):
         pattern = rf"[\"']{name}\b|\b{name}\.\w" if name in ENGLISH else rf"\b{name}\b"

@@ -10,10 +10,9 @@ from PIL import Image
 import artgan
 from artgan.cli import cli
 from artgan.errors import ArtganError
-from artgan.images import write_random_images
+from artgan.images import image_classes, write_random_images
 from artgan.metrics.seams import seam_ratio
 from artgan_pattern import plugin
-from artgan_pattern.data import discover_classes
 
 TINY = ["local_channels=2", "global_channels=2", "embed=2", "widths=[8,8,8,4,4]", "d_widths=[4,8]", "crop=32",
         "max_side=48", "batch_size=4", "sample_every=0", "checkpoint_every=0", "precision=fp32"]
@@ -31,12 +30,12 @@ def model(tmp_path_factory):
 def test_classes_come_from_folders_lists_or_one_flat_folder(tmp_path):
     write_random_images(tmp_path / "a" / "wood", 1, (8, 8))
     (tmp_path / "a" / "stone.txt").write_text("wood/random_000.png\n")
-    assert [name for name, _ in discover_classes(str(tmp_path / "a"))] == ["stone", "wood"]
+    assert [name for name, _ in image_classes(str(tmp_path / "a"))] == ["stone", "wood"]
     write_random_images(tmp_path / "flat", 1, (8, 8))
-    assert [name for name, _ in discover_classes(str(tmp_path / "flat"))] == ["flat"]
+    assert [name for name, _ in image_classes(str(tmp_path / "flat"))] == ["flat"]
     write_random_images(tmp_path / "a", 1, (8, 8))
     with pytest.raises(ArtganError, match="both class folders and loose images"):
-        discover_classes(str(tmp_path / "a"))
+        image_classes(str(tmp_path / "a"))
 
 
 def test_labels_come_from_the_data(model):

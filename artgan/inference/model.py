@@ -132,7 +132,8 @@ class Model:
         """Run ``verb`` on ``inputs`` with ``options`` (Python values) and ``texts``
         (``-p key=value`` strings); return its output with provenance in ``metadata``."""
         spec = self.verb(verb)
-        chosen = make_options(spec.Options, options or {}, texts or {}, what=f"{spec.name} option")
+        chosen = make_options(spec.Options, self._with_preset_options(spec.name, options or {}, texts or {}),
+                              texts or {}, what=f"{spec.name} option")
         given = _inputs(spec, inputs, self.name, _shrink(spec, self.config, chosen))
         self.last_seed = check_seed(seed) if seed is not None else random.SystemRandom().randrange(2**31)
         generator = torch.Generator().manual_seed(self.last_seed)
@@ -146,6 +147,15 @@ class Model:
         output.metadata = {**_changed(chosen), **output.metadata,  # the core's own keys win
                            "model": self.name, "verb": spec.name, "seed": self.last_seed, "version": __version__}
         return output
+
+    def _with_preset_options(self, verb: str, options: Mapping[str, Any], texts: Mapping[str, str]) -> dict[str, Any]:
+        """``options`` over the preset's defaults for ``verb``: what the caller gives wins, and a
+        ``mix`` given sets aside the preset's ``label`` (see :class:`artgan.plugin.Preset`)."""
+        defaults = dict((getattr(self.preset, "options", None) or {}).get(verb, {}))
+        given = {*options, *texts}
+        if "mix" in given:
+            defaults.pop("label", None)
+        return {**{k: v for k, v in defaults.items() if k not in given}, **options}
 
     def untrained(self) -> Model:
         """A freshly initialised model of the same config: the baseline for quality figures."""

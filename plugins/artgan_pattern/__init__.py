@@ -50,26 +50,6 @@ def parse_size(value: Any) -> tuple[int, int] | None:
     return parts[0], parts[1]
 
 
-def _spans(length: int, tile: int) -> list[tuple[int, int]]:
-    """``[start, end)`` of consecutive tiles of at most ``tile`` along an axis of ``length``."""
-    return [(start, min(start + tile, length)) for start in range(0, length, tile)]
-
-
-def _window(start: int, end: int, length: int, margin: int, wrap: bool, whole: bool) -> tuple[Any, int]:
-    """Field indices a tile ``[start, end)`` is rendered from, with ``margin`` of context each side
-    (wrapping around when ``wrap``, else cut at the picture's edges, where the padding is the
-    whole picture's), and where the tile starts within them. A tile that is the ``whole`` axis
-    needs no context."""
-    import torch
-
-    if whole:
-        return torch.arange(length), 0
-    if wrap:
-        return torch.arange(start - margin, end + margin) % length, margin
-    first = max(0, start - margin)
-    return torch.arange(first, min(length, end + margin)), start - first
-
-
 def _forward_bytes(G: Any, height: int, width: int) -> int:
     """Peak bytes of one picture's pass through ``G`` at a ``height×width`` noise field (float32):
     at each stage the input, its upsampled and padded copies, the convolution's output and the
@@ -277,6 +257,7 @@ class PatternPlugin(Plugin):
         """
         import torch
 
+        from artgan.inference.fields import tile_count
         from artgan.inference.latents import latent_path
         from artgan.labels import choose_labels
         from artgan.metrics.seams import seam_ratio
@@ -289,7 +270,7 @@ class PatternPlugin(Plugin):
         per_batch = 1 if sliding else min(count, options.batch_size, max(1, BATCH_PIXELS // (height * width * G.factor**2)))
         self._check_memory(model, G, options, count, per_batch, tiled, (height, width), (out_h, out_w))
         where = "cpu" if tiled else model.device  # tiled: the whole latents stay on the host, tiles travel
-        tiles = len(_spans(height, self._tile_field(G))) * len(_spans(width, self._tile_field(G))) if tiled else 1
+        tiles = tile_count((height, width), self._tile_field(G)) if tiled else 1
         pixels = torch.empty(count, 3, out_h, out_w)
         steps = [0, count * tiles]  # progress: done, total
 
@@ -336,44 +317,18 @@ class PatternPlugin(Plugin):
 
     def _render_tiled(self, model: Any, G: Any, latents: Any, labels: Any, tileable: bool, into: Any,
                       step: Any) -> None:
-        """One picture's latents (on the host) rendered tile by tile into ``into`` (3×H×W, host).
+        """One picture's latents (on the host) rendered tile by tile into ``into`` (3×H×W, host):
+        each tile of the noise field with :meth:`PatternGenerator.field_margin` cells of context
+        (:func:`artgan.inference.fields.render_tiled`), which then equals that part of the picture
+        rendered whole. Only a tile's latents and activations are on the model's device at a time."""
+        from artgan.inference.fields import render_tiled
 
-        Each tile of the noise field is rendered with :meth:`PatternGenerator.field_margin`
-        field pixels of real context around it (wrapping around for a tileable picture) and
-        cropped to its own part, which then equals that part of the picture rendered whole:
-        the generator is convolutional and its norms use running statistics. Only a tile's
-        latents and activations are on the model's device at a time.
-        """
-        f, field, margin = G.factor, self._tile_field(G), G.field_margin()
-        local = latents["local"][0]
-        rows, cols = local.shape[-2:]
-        out_h, out_w = into.shape[-2:]
-        row_spans, col_spans = _spans(rows, field), _spans(cols, field)
-        for top, bottom in row_spans:
-            ys, y_at = _window(top, bottom, rows, margin, tileable, len(row_spans) == 1)
-            for left, right in col_spans:
-                xs, x_at = _window(left, right, cols, margin, tileable, len(col_spans) == 1)
-                window = {"local": [local.index_select(-2, ys).index_select(-1, xs).to(model.device)],
-                          "global": [latents["global"][0].to(model.device)],
-                          "noise": [self._noise_window(noise, ys, xs, noise.shape[-1] // cols).to(model.device)
-                                    for noise in latents["noise"]]}
-                with model.autocast():
-                    result = self._render(G, window, labels, 1, tileable)[0]
-                y0, y1 = top * f, min(bottom * f, out_h)
-                x0, x1 = left * f, min(right * f, out_w)
-                if y0 < y1 and x0 < x1:
-                    into[:, y0:y1, x0:x1] = result[:, y_at * f : y_at * f + y1 - y0, x_at * f : x_at * f + x1 - x0].float().cpu()
-                step()
+        def tile(part: Any) -> Any:
+            with model.autocast():
+                return self._render(G, part, labels, 1, tileable)
 
-    @staticmethod
-    def _noise_window(noise: Any, ys: Any, xs: Any, scale: int) -> Any:
-        """The part of a noise map at ``scale``× the field that lies over field rows ``ys``, columns ``xs``."""
-        import torch
-
-        offsets = torch.arange(scale)
-        rows = (ys[:, None] * scale + offsets).flatten()
-        cols = (xs[:, None] * scale + offsets).flatten()
-        return noise.index_select(-2, rows).index_select(-1, cols)
+        render_tiled(tile, latents, tuple(latents["local"][0].shape[-2:]), factor=G.factor, margin=G.field_margin(),
+                     tile=self._tile_field(G), wrap=tileable, into=into, device=model.device, step=step)
 
     def _check_memory(self, model: Any, G: Any, options: GenerateOptions, count: int, per_batch: int, tiled: bool,
                       field: tuple[int, int], size: tuple[int, int]) -> None:

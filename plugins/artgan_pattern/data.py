@@ -2,33 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import torch
 from torch.utils.data import Dataset
 
 from artgan.crops import keep_small, random_crop
 from artgan.errors import ArtganError
-from artgan.images import IMAGE_SUFFIXES, read_all
-
-
-def discover_classes(source: str) -> list[tuple[str, Path]]:
-    """``(class name, folder or list)`` pairs: each subfolder or ``.txt`` list is a class; a
-    folder of images alone, or one list, is a single class named after it."""
-    root = Path(source)
-    if not root.exists():
-        raise ArtganError(f"{root}: no such folder")
-    if root.is_file():
-        return [(root.stem, root)]
-    classes = [
-        (entry.stem if entry.is_file() else entry.name, entry)
-        for entry in sorted(root.iterdir())
-        if not entry.name.startswith(".") and (entry.is_dir() or entry.suffix.lower() == ".txt")
-    ]
-    loose = [p for p in root.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES]
-    if classes and loose:
-        raise ArtganError(f"{root}: holds both class folders and loose images; move the images into a class folder")
-    return classes or [(root.name, root)]
+from artgan.images import image_classes, read_all
 
 
 class ClassTextures(Dataset):
@@ -43,7 +23,7 @@ class ClassTextures(Dataset):
         if crop > max_side:
             raise ArtganError(f"crop {crop} is larger than max_side {max_side}")
         self.crop, self.jitter = crop, jitter
-        found = discover_classes(source)
+        found = image_classes(source)
         self.names = [name for name, _ in found]
         self.images = [[keep_small(image, max_side) for image in read_all(path)] for _, path in found]
         self.size = sum(len(group) for group in self.images)
