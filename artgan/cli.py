@@ -718,6 +718,22 @@ def _export_graphs(source: str, out: str, kind: str, verbs: tuple[str, ...], dty
     emit(manifest, as_json, f"exported {model.name} as {kind} → {out}\n" + "\n".join(lines))
 
 
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; 0.0.0.0 lets other machines in (with a warning).")
+@click.option("--port", default=7860, show_default=True, type=click.IntRange(0, 65535), help="Port (0: any free one).")
+@click.option("-o", "--out", default="artgan-studio", show_default=True, type=click.Path(file_okay=False),
+              help="Folder the results are written to.")
+@click.option("--model", "models", multiple=True, help="Also offer this run or checkpoint folder; repeatable.")
+@click.option("--open", "open_browser", is_flag=True, help="Open the page in the default browser.")
+@device_option
+def studio(host: str, port: int, out: str, models: tuple[str, ...], open_browser: bool, device: str) -> None:
+    """Serve a local web page that runs every installed model (Ctrl-C stops it)."""
+    from artgan.studio.server import serve
+
+    serve(host=host, port=port, out=out, models=models, device=device, open_browser=open_browser, announce=click.echo)
+
+
 def main() -> None:
     """Console-script entry point."""
     cli.main()

@@ -25,7 +25,7 @@ LAYERS: list[tuple[str, ...]] = [
      "artgan.nn", "artgan.metrics"),
     ("artgan.registry", "artgan.presets", "artgan.engine", "artgan.inference"),
     ("artgan.api",),
-    ("artgan.cli", "artgan.testing", "artgan.__main__", "artgan"),
+    ("artgan.cli", "artgan.testing", "artgan.__main__", "artgan", "artgan.studio"),
 ]
 
 
