@@ -1,0 +1,142 @@
+"""Few-shot completion: find the style of a few glyph images, then draw every other glyph in it.
+
+The style encoder reads the cleaned references (with their characters) and guesses the
+style latent; latent optimisation then refines it, Adam on ``z`` to minimise the L1
+between ``G(z, c)`` and each reference plus a small pull towards the prior (the guess of
+the encoder is the start, in the spirit of GAN inversion, Zhu et al. 2016). The given
+glyphs are kept as drawn unless ``keep_drawn`` is off.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from artgan.errors import ArtganError
+from artgan_font.charset import char_of_stem
+from artgan_font.outputs import GlyphSet
+
+PRIOR_WEIGHT = 1e-3  # weight of |z|²/dim in the latent fit: keeps z where the generator has learnt
+FIT_LR = 0.05  # Adam step size of the latent fit
+
+
+def _one_hot(model: Any, chars: str) -> Any:
+    import torch
+    import torch.nn.functional as F
+
+    names = list(model.labels)
+    return F.one_hot(torch.tensor([names.index(c) for c in chars]), max(1, len(names))).float()
+
+
+def draw_glyphs(model: Any, z: Any, chars: str) -> dict[str, Any]:
+    """``chars`` drawn in the style ``z`` (1×z_dim) as ``{char: R×R coverage in [0, 1]}`` (CPU)."""
+    G = model.nets["G"]
+    with model.autocast():
+        out = G(z.to(model.device).expand(len(chars), -1), _one_hot(model, chars).to(model.device))
+    pixels = ((out.float().cpu()[:, 0] + 1) / 2).clamp(0, 1)
+    return {char: pixels[i] for i, char in enumerate(chars)}
+
+
+def read_references(inputs: dict[str, Any], known: str) -> dict[str, Any]:
+    """``{file stem: PIL image}`` → ``{char: image}``; names that say no known character are listed in one error."""
+    found: dict[str, Any] = {}
+    bad, unknown, twice = [], [], []
+    for stem, image in inputs.items():
+        char = char_of_stem(stem)
+        if char is None:
+            bad.append(stem)
+        elif char not in known:
+            unknown.append(f"{stem} ({char!r})")
+        elif char in found:
+            twice.append(stem)
+        else:
+            found[char] = image
+    problems = []
+    if bad:
+        problems.append(f"file names that say no character: {', '.join(sorted(bad))} (name each file after its character: "
+                        "A.png, a.png, 0.png, or U+003F.png / question.png for a character a file name cannot hold, "
+                        "a_upper.png for A where case is folded)")
+    if unknown:
+        problems.append(f"characters the model does not draw: {', '.join(sorted(unknown))} (it knows {known!r})")
+    if twice:
+        problems.append(f"characters given twice: {', '.join(sorted(twice))}")
+    if problems:
+        raise ArtganError("; ".join(problems))
+    if not found:
+        raise ArtganError("give glyph images named after their characters (A.png, a.png, ...); 4–10 work best")
+    return found
+
+
+def fit_style(model: Any, refs: Any, chars: str, steps: int, generator: Any) -> tuple[Any, dict[str, float]]:
+    """The style latent (1×z_dim) of reference glyphs ``refs`` (K×1×R×R in [-1, 1], ink +1)."""
+    import torch
+
+    G, E = model.nets["G"], model.nets["E"]
+    device = model.device
+    refs, labels = refs.to(device), _one_hot(model, chars).to(device)
+    with model.autocast():
+        mu, _ = E(refs[None], labels[None])
+    z0 = mu.float().detach()
+
+    def l1(z: Any) -> Any:
+        with model.autocast():
+            return (G(z.expand(len(chars), -1), labels).float() - refs).abs().mean()
+
+    with torch.no_grad():
+        start = float(l1(z0))
+    z = z0.clone()
+    if steps:
+        z.requires_grad_(True)
+        optimiser = torch.optim.Adam([z], lr=FIT_LR)
+        with torch.enable_grad():
+            for step in range(steps):
+                optimiser.zero_grad()
+                loss = l1(z) + PRIOR_WEIGHT * z.pow(2).mean()
+                loss.backward()
+                optimiser.step()
+                model.progress(step + 1, steps)
+        z = z.detach()
+    with torch.no_grad():
+        end = float(l1(z))
+    return z.cpu(), {"encoder_l1": start, "fit_l1": end}
+
+
+def _invert(value: Any) -> bool | None:
+    if value is None:
+        return None
+    text = str(value).strip().lower()
+    if text in ("true", "yes", "1", "on"):
+        return True
+    if text in ("false", "no", "0", "off"):
+        return False
+    raise ArtganError(f"invert must be true or false, got {value!r}")
+
+
+def complete_font(model: Any, inputs: dict[str, Any], *, name: str, steps: int, keep_drawn: bool,
+                  invert: Any, generator: Any) -> GlyphSet:
+    """Every character of the model in the style of the ``inputs`` glyph pictures (see the module note)."""
+    import torch
+
+    from artgan_font.clean import DRAWN_SIZE, downsample, ink_coverage, ink_extent, place
+
+    known = "".join(model.labels)
+    references = read_references(inputs, known)
+    resolution = model.config.resolution
+    average = draw_glyphs(model, torch.zeros(1, model.config.z_dim), "".join(references))
+    drawn, failed = {}, []
+    for char, image in references.items():
+        try:
+            top, bottom = ink_extent(average[char].numpy())
+            drawn[char] = place(ink_coverage(image, _invert(invert)), top, bottom, DRAWN_SIZE)
+        except ArtganError as exc:
+            failed.append(f"{char!r}: {exc}")
+    if failed:
+        raise ArtganError(f"could not read {len(failed)} glyph picture(s): {'; '.join(failed)}")
+    chars = "".join(drawn)
+    refs = torch.stack([torch.from_numpy(downsample(drawn[c], resolution)) for c in chars])[:, None] * 2 - 1
+    z, report = fit_style(model, refs, chars, steps, generator)
+    glyphs = draw_glyphs(model, z, known)
+    if keep_drawn:
+        glyphs.update({c: torch.from_numpy(drawn[c]) for c in chars})
+    report["references"] = len(chars)
+    return GlyphSet(glyphs, name=name, drawn=tuple(chars) if keep_drawn else (), style=z[0].tolist(),
+                    metadata={"references": chars}, report=report)
