@@ -199,3 +199,18 @@ def test_augmentation_of_discriminator_inputs_trains(tmp_path):
     assert ckpt.find_checkpoint(final).step == 2
     with pytest.raises(ArtganError, match="unknown policy"):
         train("mlp", "builtin:digits", tmp_path / "bad", steps=1, config=QUIET + ["augment=blur"], device="cpu", progress=False)
+
+
+def test_colour_augmentation_leaves_alpha_alone():
+    import torch
+
+    from artgan.engine.augment import build_pipeline
+
+    torch.manual_seed(0)
+    for channels in (2, 4):
+        images = torch.rand(8, channels, 16, 16)
+        out = build_pipeline("color")(images)
+        assert torch.equal(out[:, -1], images[:, -1]), "the alpha channel must pass untouched"
+        assert not torch.allclose(out[:, 0], images[:, 0]), "the colour channels are jittered"
+    rgb = torch.rand(8, 3, 16, 16)
+    assert build_pipeline("color")(rgb).shape == rgb.shape

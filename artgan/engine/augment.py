@@ -37,7 +37,9 @@ def build_pipeline(policy: str) -> nn.Module:
 
 
 class _Color(nn.Module):
-    """DiffAugment's brightness, contrast and (for RGB) saturation ranges."""
+    """DiffAugment's brightness, contrast and (for RGB) saturation ranges, on the colour
+    channels only: the alpha of an RGBA or LA batch passes untouched (a jittered alpha would
+    teach the discriminator that real sprites have soft, shifted transparency)."""
 
     def __init__(self) -> None:
         import kornia.augmentation as K
@@ -47,7 +49,11 @@ class _Color(nn.Module):
         self.gray = K.ColorJiggle(brightness=0.5, contrast=0.5, p=1.0)
 
     def forward(self, images):  # noqa: ANN001, ANN201
-        return self.rgb(images) if images.shape[1] == 3 else self.gray(images)
+        import torch
+
+        colour = 3 if images.shape[1] in (3, 4) else 1
+        jiggled = (self.rgb if colour == 3 else self.gray)(images[:, :colour])
+        return torch.cat([jiggled, images[:, colour:]], dim=1) if images.shape[1] > colour else jiggled
 
 
 class Augmented(nn.Module):

@@ -10,8 +10,9 @@ quantises to a palette and upscales by whole factors with nearest neighbours
 (:mod:`artgan_sprites.formats`), written beside the sheet (``crowd.png`` + ``crowd.json``).
 
 Augmentation: ``-c augment=flip,translation`` (the default here) moves colour and alpha
-together. The engine's ``color`` policy would jitter the alpha channel of a 4-channel image
-like a colour, so it is not used for sprites.
+together. The engine's ``color`` policy jitters the colour channels only and leaves alpha
+alone, so ``-c augment=flip,translation,color`` is safe too; the shipped presets were trained
+without it.
 
 Importing this module is cheap: torch and the networks load inside the methods.
 """
