@@ -301,3 +301,21 @@ def test_a_job_too_large_for_memory_is_refused_before_any_work(model, monkeypatc
         model.generate(size=4097)
     with pytest.raises(ArtganError, match="-n"):
         model.generate(size=1025, n=64)
+
+
+def test_heightmaps_artgan_wrote_train_as_elevation_grids_north_first(model, tmp_path):
+    plain = model.generate(size=33, seed=8, label=0, relief=900.0)
+    artgan.write(plain, tmp_path / "north.png")
+    artgan.write(model.generate(size=33, seed=8, label=0, relief=900.0, flip=True), tmp_path / "south.png")
+    step = 900.0 / 65535
+    for name in ("north", "south"):
+        dem = read_dem(tmp_path / f"{name}.png")
+        assert dem.cell_m == plain.cell_m
+        assert np.allclose(dem.heights, plain.heights[0].numpy(), atol=step)
+
+
+def test_a_flipped_map_makes_the_same_geographic_mesh(model, tmp_path):
+    for name, flip in (("plain", False), ("flipped", True)):
+        artgan.write(model.generate(size=33, seed=6, label=0, flip=flip), tmp_path / f"{name}.obj")
+    plain, flipped = (read_mesh((tmp_path / f"{n}.obj").read_bytes(), ".obj") for n in ("plain", "flipped"))
+    assert np.allclose(plain.vertices, flipped.vertices)

@@ -30,12 +30,6 @@ def _read(path: str, cell_size: float | None) -> Any:
     return read_heightmap(path, cell_m=cell_size)
 
 
-def _geographic(field: Any) -> Any:
-    """Heights ``H×W`` (numpy, metres) with row 0 north, whatever order the file kept."""
-    heights = field.heights[0].double().numpy()
-    return heights[::-1].copy() if field.flipped else heights
-
-
 def _write_image(pixels: Any, out: str, overwrite: bool, metadata: dict[str, Any], bits: int = 8) -> list[Path]:
     """``H×W×C`` floats in [0, 1] to ``out`` through the core's writers (atomic, no overwrite)."""
     import torch
@@ -63,7 +57,7 @@ def preview(heightmap: str, out: str, cell_size: float | None, overwrite: bool) 
     from artgan_terrain.maps import shaded_relief
 
     field = _read(heightmap, cell_size)
-    written = _write_image(shaded_relief(_geographic(field), field.cell_m), out, overwrite,
+    written = _write_image(shaded_relief(field.north_first(), field.cell_m), out, overwrite,
                            {"source": Path(heightmap).name, "kind": "shaded relief"})
     click.echo(f"wrote {', '.join(map(str, written))}")
 
@@ -94,7 +88,7 @@ def maps(heightmap: str, out: str, convention: str, rock_slope: float, snow_line
     from artgan.writers import check_target
 
     field = _read(heightmap, cell_size)
-    heights = _geographic(field)
+    heights = field.north_first()
     stem = Path(heightmap).stem
     folder = Path(out)
     for name in (f"{stem}_normal.png", f"{stem}_splat.png"):  # refuse before writing either

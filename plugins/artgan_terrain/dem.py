@@ -22,7 +22,6 @@ squashed.
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -175,17 +174,9 @@ def _read_asc(path: Path) -> tuple[np.ndarray, float, float, float | None]:
 
 
 def _read_raster(path: Path, default_cell_m: float) -> tuple[np.ndarray, float, float, float | None]:
-    from PIL import Image
+    """A heightmap file through :func:`artgan_terrain.formats.read_heightmap` (its sidecar gives
+    metres, cell size and row order), rows turned back to north first."""
+    from artgan_terrain.formats import read_heightmap
 
-    with Image.open(path) as opened:
-        if opened.mode not in ("I;16", "I;16B", "I;16L", "I", "L", "F"):
-            opened = opened.convert("L")
-        samples = np.asarray(opened, dtype=np.float32)
-    sidecar = path.with_suffix(".json")
-    if sidecar.is_file():
-        meta = json.loads(sidecar.read_text(encoding="utf-8"))
-        low, high = float(meta["min_height_m"]), float(meta["max_height_m"])
-        top = float(meta.get("max_value", 65535))
-        cell = float(meta.get("cell_size_m", default_cell_m))
-        return low + samples / top * (high - low), cell, cell, None
-    return samples, default_cell_m, default_cell_m, None
+    field = read_heightmap(path, cell_m=default_cell_m)
+    return field.north_first(), field.cell_m, field.cell_m, None

@@ -35,6 +35,12 @@ class Heightfield(Output):
     def __len__(self) -> int:
         return int(self.heights.shape[0])
 
+    def north_first(self, index: int = 0) -> Any:
+        """Terrain ``index`` as a float64 numpy ``H×W`` in metres with row 0 the northern edge,
+        whichever order its rows are kept in."""
+        heights = self.heights[index].detach().double().cpu().numpy()
+        return heights[::-1].copy() if self.flipped else heights
+
     @property
     def orientation(self) -> str:
         return SOUTH_UP if self.flipped else NORTH_UP

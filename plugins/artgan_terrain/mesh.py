@@ -64,9 +64,8 @@ def encode_mesh(output: Any, suffix: str, metadata: Mapping[str, str]) -> bytes:
     """One terrain as ``.glb`` or ``.obj`` bytes."""
     from artgan_terrain.formats import one_field
 
-    heights = one_field(output, suffix).detach().double().cpu().numpy()
-    if output.flipped:
-        heights = heights[::-1]
+    one_field(output, suffix)  # a mesh holds one terrain
+    heights = output.north_first()
     step = mesh_step(max(heights.shape), output.mesh_step)
     parts = grid_mesh(heights, output.cell_m, step)
     facts = {**metadata, "cell_size_m": output.cell_m * step, "mesh_step": step, "units": "metres",
