@@ -5,13 +5,22 @@ For each style: ``artgan.evaluate`` on the photos held out of training
 
 - ``style_swd``: sliced Wasserstein distance ×1000 between patches of the stylized photos
   and of the paintings, beside ``style_swd_input`` for the unstylized photos (it must fall);
-- ``content_ssim``: luminance SSIM of each output with its photo (aim ≥ 0.5).
+- ``content_ssim``: luminance SSIM of each output with its photo (aim ≥ 0.5);
+- ``grid_output`` beside ``grid_input``: the mean share of spectral energy at periods of
+  2–8 px (:mod:`artgan.metrics.grid`) of the stylized held-out photos and of the photos
+  themselves (aim: no higher on the outputs; ``grid_higher`` counts the photos where it is,
+  since a mean over photos lets the fine detail a style smooths away hide a grid it adds to
+  smooth ones), and ``grid_flat``: the same figure for the
+  generator's answer to flat grey and coloured 256 px pictures (their mean and largest).
+
+A style is a name (``vangogh``) or a run or checkpoint folder (``runs/cut-vangogh``).
 
 Then the tiling check on the real model: a 2048 px picture stylized whole and in tiles.
 The contact sheet stylizes photos that ship in pip packages (scikit-image's astronaut,
 rocket, coffee and chelsea), so it can be committed.
 
     python benchmarks/stylize_quality.py --styles vangogh monet ukiyoe cezanne [--data ../shared/data]
+        [--sheet PATH | --no-sheet] [--json PATH]
 """
 
 from __future__ import annotations
@@ -27,7 +36,9 @@ from PIL import Image, ImageDraw
 import artgan
 from artgan.images import to_tensor
 from artgan.nn import norm_statistics
+from artgan.images import read_all
 from artgan.inference.tiling import translate_tiled
+from artgan.metrics.grid import flat_response, grid_energy
 from artgan_cyclegan import CycleGANPlugin, stylize
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,6 +50,24 @@ def quality(style: str, data: Path, n: int) -> dict:
     model = artgan.load(style, verb="stylize")
     painter = model.checkpoint.meta["data"]["b"].rstrip("/").rsplit("/", 1)[-1]
     return artgan.evaluate(model, {"a": HELDOUT, "b": data / "paintings" / painter}, n=n, seed=0)
+
+
+def grid(style: str, n: int, max_size: int = 512) -> dict:
+    """The grid figure of the held-out photos (at most ``max_size`` px, as ``quality`` sees
+    them), of their stylized versions, and of the answer to flat pictures."""
+    model = artgan.load(style, verb="stylize")
+    inputs, outputs = [], []
+    for photo in read_all(HELDOUT)[:n]:
+        photo = photo.convert("RGB")
+        photo.thumbnail((max_size, max_size), Image.LANCZOS)
+        inputs.append(grid_energy(to_tensor(photo)[None]).item())
+        outputs.append(grid_energy(to_tensor(stylize(photo, style=style))[None]).item())
+    with torch.no_grad():
+        flat = flat_response(lambda x: CycleGANPlugin._translate(model, x))
+    return {"grid_input": sum(inputs) / len(inputs), "grid_output": sum(outputs) / len(outputs),
+            "grid_higher": sum(o > i for o, i in zip(outputs, inputs)),  # photos whose output has more than they had
+            "grid_output_each": outputs, "grid_input_each": inputs,
+            "grid_flat": {"mean": flat["mean"], "max": flat["max"], "rms_levels": flat["rms_levels"]}}
 
 
 def tiling(style: str) -> dict:
@@ -67,7 +96,7 @@ def contact_sheet(styles: list[str], path: Path, cell: int = 256) -> None:
     label = 22
     sheet = Image.new("RGB", ((len(styles) + 1) * cell, len(photos) * cell + label), "white")
     draw = ImageDraw.Draw(sheet)
-    for column, title in enumerate(["photo", *styles]):
+    for column, title in enumerate(["photo", *(Path(style).name for style in styles)]):
         draw.text((column * cell + 8, 5), title, fill="black")
     for row, photo in enumerate(photos):
         photo.thumbnail((512, 512), Image.LANCZOS)
@@ -86,13 +115,23 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
     parser.add_argument("-n", type=int, default=100)
     parser.add_argument("--sheet", type=Path, default=ROOT / "samples" / "stylize_contact_sheet.jpg")
+    parser.add_argument("--no-sheet", action="store_true", help="skip the contact sheet (and the tiling check)")
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
     torch.manual_seed(0)
-    record = {style: quality(style, args.data, args.n) for style in args.styles}
-    record["tiling"] = tiling(args.styles[0])
+    record = {}
+    for style in args.styles:
+        record[style] = {**quality(style, args.data, args.n), **grid(style, args.n)}
+        if args.json:  # kept as it grows: the later steps need scikit-image and may fail
+            args.json.write_text(json.dumps(record, indent=2) + "\n")
+    if not args.no_sheet:
+        record["tiling"] = tiling(args.styles[0])
     print(json.dumps(record, indent=2))
-    contact_sheet(args.styles, args.sheet)
-    print(f"wrote {args.sheet}", file=sys.stderr)
+    if args.json:
+        args.json.write_text(json.dumps(record, indent=2) + "\n")
+    if not args.no_sheet:
+        contact_sheet(args.styles, args.sheet)
+        print(f"wrote {args.sheet}", file=sys.stderr)
 
 
 if __name__ == "__main__":

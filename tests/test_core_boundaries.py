@@ -12,7 +12,7 @@ from artgan import registry
 
 CORE = Path(artgan.__file__).parent
 #: Plugin names that are also ordinary English words: refused only as a quoted name or a model name.
-ENGLISH = {"pattern", "font", "terrain", "sprites"}
+ENGLISH = {"pattern", "font", "terrain", "sprites", "cut"}
 
 
 def _plugin_modules() -> set[str]:

@@ -10,7 +10,9 @@ channels at full resolution (the paper: 64), residual blocks at 1/4 scale with 6
 resize-convolution upsampling, 128-pixel crops. The paper's configuration is
 ``--variant paper``. Inference uses only ``G_AB``: the ``stylize`` verb repaints a picture
 of any size (tiled, see :mod:`artgan.inference.tiling`), and the ``artgan stylize`` command
-(:mod:`artgan_cyclegan.commands`) runs it over files, folders and stdin.
+(:mod:`artgan_cyclegan.commands`) runs it over files, folders and stdin. The same folder
+holds the one-sided ``cut`` plugin (CUT / FastCUT, :mod:`artgan_cyclegan.cut`), whose models
+stylize through this verb and command alike.
 
 Measured while choosing it (vangogh, same seed): with three downsamplings (blocks at 1/8
 scale, 128 channels, about 2 values per pixel) the cycle loss stalled near 0.58 and the
@@ -68,8 +70,9 @@ _LOADED: dict[tuple[str, str, str], Any] = {}
 
 
 @dataclass
-class CycleGANConfig:
-    """Settings of the CycleGAN; the defaults are the light model the shipped styles use."""
+class TranslatorConfig:
+    """The generator, critic and crop settings CycleGAN and CUT share; the defaults are the light
+    model the shipped styles use."""
 
     width: int = setting(16, minimum=1, maximum=1024)  # generator channels at full resolution (the paper's ngf: 64)
     downsamplings: int = setting(2, minimum=0, maximum=6)  # stride-2 stages of the generator (paper: 2)
@@ -80,6 +83,12 @@ class CycleGANConfig:
     crop: int = setting(128, minimum=16, maximum=4096)  # side of the random training crops (paper: 256)
     scale_min: int = setting(144, minimum=16, maximum=8192)  # before cropping, each image's shorter side is scaled to a random
     scale_max: int = setting(288, minimum=16, maximum=8192)  # size in [scale_min, scale_max] (paper: 286 for both)
+
+
+@dataclass
+class CycleGANConfig(TranslatorConfig):
+    """Settings of the CycleGAN; the defaults are the light model the shipped styles use."""
+
     lambda_cycle: float = setting(10.0, minimum=0)  # weight of the cycle-consistency L1 loss
     lambda_identity: float = setting(0.5, minimum=0)  # identity L1 loss weight, relative to lambda_cycle
     pool_size: int = setting(50, minimum=0, maximum=10_000)  # generated images each discriminator's history pool keeps

@@ -32,6 +32,39 @@ class ResnetGenerator(nn.Module):
         layers += [ReflectionPad(3), nn.Conv2d(channels, 3, 7), nn.Tanh()]
         self.body = nn.Sequential(*layers)
         self.multiple = 2**downsamplings
+        self.width, self.downsamplings, self.blocks = width, downsamplings, blocks
+
+    def encoder_taps(self) -> list[int]:
+        """Indices into ``body`` whose outputs CUT's PatchNCE loss reads; -1 is the input itself.
+
+        The shape of the paper's five layers (Park et al. 2020, §3 and appendix: the pixels,
+        two downsampling layers, residual blocks 1 and 5 of 9), scaled to this generator: the
+        input, the stem, every downsampling but the last, the first residual block and the
+        middle one (``⌈blocks/2⌉``); with no residual blocks, the last downsampling instead.
+        """
+        taps = [-1, 0] + list(range(1, self.downsamplings))
+        if self.blocks:
+            taps += [self.downsamplings + 1, self.downsamplings + (self.blocks + 1) // 2]
+        elif self.downsamplings:
+            taps.append(self.downsamplings)
+        return sorted(set(taps))
+
+    def tap_channels(self) -> list[int]:
+        """The channel count of each of :meth:`encoder_taps`' features."""
+        return [3 if tap < 0 else self.width * 2 ** min(tap, self.downsamplings) for tap in self.encoder_taps()]
+
+    def encode(self, images: torch.Tensor, taps: list[int]) -> list[torch.Tensor]:
+        """The features at ``taps`` (see :meth:`encoder_taps`) of ``images``, a training batch
+        whose sides are multiples of 2**downsamplings; only the layers up to the last tap run."""
+        if images.shape[-2] % self.multiple or images.shape[-1] % self.multiple:
+            raise ValueError(f"encode() needs sides that are multiples of {self.multiple}, got {tuple(images.shape[-2:])}")
+        features = [images] if -1 in taps else []
+        x = images
+        for index in range(max(taps) + 1):
+            x = self.body[index](x)
+            if index in taps:
+                features.append(x)
+        return features
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         height, width = images.shape[-2:]
