@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import os
 import re
 import sys
 import time
@@ -38,6 +39,17 @@ class _TqdmHandler(logging.Handler):
         tqdm.write(f"artgan: {record.getMessage()}", file=sys.stderr)
 
 
+def _guard_torch_autoload() -> None:
+    """``import torch`` lists every entry point (for its device backends) and crashes on a package
+    whose metadata cannot be read; artgan lists that package as broken, so turn the autoload off."""
+    if "torch" in sys.modules or "TORCH_DEVICE_BACKEND_AUTOLOAD" in os.environ:
+        return
+    from artgan.registry import unreadable_packages
+
+    if unreadable_packages():
+        os.environ["TORCH_DEVICE_BACKEND_AUTOLOAD"] = "0"
+
+
 class _Group(click.Group):
     """The core's commands and the plugins'; turns every user error into one stderr line and exit code 2."""
 
@@ -52,6 +64,7 @@ class _Group(click.Group):
         global _WANTS_JSON, _EMITTED
         argv = list(args) if args is not None else sys.argv[1:]
         _WANTS_JSON, _EMITTED = "--json" in argv, False
+        _guard_torch_autoload()
         try:
             result = super().main(argv, prog_name or "artgan", complete_var, standalone_mode=False, **extra)
         except ArtganError as exc:

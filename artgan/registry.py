@@ -2,7 +2,10 @@
 
 Every plugin, first-party or not, is found the same way. A plugin that fails to import (even
 with ``sys.exit()``), raises from its attributes or breaks the contract is kept as a *broken*
-record with the reason, so one bad package never takes the command line down with it. A name
+record with the reason, so one bad package never takes the command line down with it. The
+entry points are read package by package, so a package whose metadata cannot be read (a
+corrupt ``entry_points.txt``, a broken ``.dist-info``) costs only its own plugins and is listed
+as broken too; if even listing the packages fails, they are read path entry by path entry. A name
 claimed by several packages goes to artgan's own plugin, else to the package whose name sorts
 first; the others are listed as broken.
 
@@ -18,8 +21,10 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from importlib import metadata
+from importlib import machinery, metadata
 from pathlib import Path
 from typing import Any
 
@@ -69,16 +74,112 @@ class _Index:
 
     winners: dict[str, tuple[Any, PluginRecord]]  # name → (its entry point, its record, loaded or not)
     losers: dict[str, PluginRecord]  # "name (package)" → why that entry point was not used
+    unreadable: dict[str, PluginRecord] = field(default_factory=dict)  # "? (package)" → why its entry points are unknown
     loaded: set[str] = field(default_factory=set)  # names whose entry point was imported
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """A package (or a place packages are looked for) whose entry points could not be read."""
+
+    package: str  # the package's name, or what was being read when even that is unknown
+    error: str  # what reading raised, and the remedy
 
 
 #: What discovery knows in this process; tests reset it to None to rediscover.
 _cache: _Index | None = None
 
 
-def _entry_points() -> list[metadata.EntryPoint]:
-    """The raw entry points of the group (a seam for tests to fake installed packages)."""
-    return list(metadata.entry_points(group=GROUP))
+def _entry_points() -> list[Any]:
+    """The group's entry points, read package by package in ``sys.path`` order, and an
+    :class:`Unreadable` for each package or path entry that could not be read (a seam for tests
+    to fake installed packages)."""
+    distributions, found = _installed()
+    seen: set[str] = set()
+    for dist in distributions:
+        found.extend(_read_distribution(dist, seen))
+    return found
+
+
+def _installed() -> tuple[list[Any], list[Any]]:
+    """Every installed distribution, and what could not be listed.
+
+    Listing them all at once fails as a whole on one bad ``sys.path`` entry (a bytes path) or a
+    finder that raises; then the standard path finder is asked entry by entry, so only the
+    entry that fails is lost (with a third-party finder's packages, reported as a whole).
+    """
+    try:
+        return list(metadata.distributions()), []
+    except BaseException as exc:  # third-party finders may raise anything
+        if not _contained(exc):
+            raise
+        failure = _describe(exc)
+    distributions: list[Any] = []
+    problems: list[Any] = []
+    for entry in list(sys.path):
+        try:
+            distributions.extend(machinery.PathFinder.find_distributions(metadata.DistributionFinder.Context(path=[entry])))
+        except BaseException as exc:
+            if not _contained(exc):
+                raise
+            problems.append(Unreadable(
+                f"sys.path entry {entry!r}",
+                f"the sys.path entry {entry!r} cannot be searched for packages ({_describe(exc)}), so the plugins of "
+                "packages there are missing; remove or fix that entry (PYTHONPATH, a .pth file, or code that edits sys.path)"))
+    if not problems:
+        problems.append(Unreadable(
+            "installed packages",
+            f"listing the installed packages failed ({failure}), so they were read path by path and packages only "
+            "an import hook (a finder on sys.meta_path) provides are missing; update or uninstall the package that "
+            "installs that hook"))
+    return distributions, problems
+
+
+def _read_distribution(dist: Any, seen: set[str]) -> list[Any]:
+    """The group's entry points of one distribution, [] for a copy shadowed by one earlier on the
+    path (as ``importlib.metadata.entry_points`` does), or an :class:`Unreadable` saying why not."""
+    key = _distribution_key(dist)
+    if key is not None:
+        if key in seen:
+            return []
+        seen.add(key)
+    try:
+        return [ep for ep in dist.entry_points if ep.group == GROUP]
+    except BaseException as exc:  # a corrupt entry_points.txt, bytes that are not UTF-8, a finder's own class
+        if not _contained(exc):
+            raise
+        return [_unreadable(dist, key, exc)]
+
+
+def _attempt(read: Callable[[], Any]) -> Any:
+    """What ``read()`` gives, or None if it raises (anything but Ctrl-C): for metadata that only labels."""
+    try:
+        return read()
+    except BaseException as exc:  # a third-party distribution's metadata may raise anything
+        if not _contained(exc):
+            raise
+        return None
+
+
+def _distribution_key(dist: Any) -> str | None:
+    """The distribution's normalised name: from its folder's name where the standard library
+    offers it (cheap, no metadata read), else from its metadata; None if neither can be read."""
+    name = _attempt(lambda: getattr(dist, "_normalized_name", None) or dist.metadata["Name"])
+    return _normalise(name) if isinstance(name, str) and name else None
+
+
+def _unreadable(dist: Any, key: str | None, exc: BaseException) -> Unreadable:
+    """The record of a distribution whose entry points raised ``exc``, with where it lies and the remedy."""
+    name = _attempt(lambda: dist.metadata["Name"]) or key
+    # the standard library's distributions are folders (a private attribute); others may say where via locate_file
+    where = _attempt(lambda: str(getattr(dist, "_path", None) or dist.locate_file(""))) or "an unknown place"
+    if name:
+        remedy = (f"reinstall it (pip install --force-reinstall {name}; a checkout: pip install -e . again) "
+                  f"or uninstall it (pip uninstall {name})")
+    else:
+        remedy = "reinstall or remove the package installed there"
+    return Unreadable(str(name or where), f"the entry points of the installed package {name or '?'} ({where}) cannot "
+                                          f"be read ({_describe(exc)}), so any artgan plugin it brings is missing; {remedy}")
 
 
 def _contained(exc: BaseException) -> bool:
@@ -119,7 +220,12 @@ def _index() -> _Index:
         return _cache
     claims: dict[str, list[tuple[Any, PluginRecord]]] = {}
     seen: set[tuple[str, str, str | None]] = set()
+    unreadable: dict[str, PluginRecord] = {}
     for ep in _entry_points():
+        if isinstance(ep, Unreadable):
+            key = f"? ({ep.package})" if f"? ({ep.package})" not in unreadable else f"? ({ep.package}, {len(unreadable) + 1})"
+            unreadable[key] = PluginRecord(name="?", target="", distribution=ep.package, version=None, error=ep.error)
+            continue
         record = _record_of(ep)
         key = (record.name, record.target, record.distribution)
         if key not in seen:  # the same package found twice on the path is one plugin
@@ -142,7 +248,7 @@ def _index() -> _Index:
             if key in losers:
                 key = f"{name} ({record.distribution}, {record.target})"
             losers[key] = record
-    _cache = _Index(winners=winners, losers=losers)
+    _cache = _Index(winners=winners, losers=losers, unreadable=unreadable)
     return _cache
 
 
@@ -199,7 +305,8 @@ def discover(*, refresh: bool = False) -> dict[str, PluginRecord]:
     """Every plugin installed, by name, each loaded and validated once per process.
 
     Entry points that lost their name to another package come right after the winner, as
-    broken records under ``"name (package)"``.
+    broken records under ``"name (package)"``; packages whose entry points could not be read
+    come last, as broken records under ``"? (package)"``.
     """
     global _cache
     if refresh:
@@ -209,7 +316,23 @@ def discover(*, refresh: bool = False) -> dict[str, PluginRecord]:
     for name in sorted(index.winners):
         records[name] = _load(name)
         records.update((key, r) for key, r in index.losers.items() if r.name == name)
+    records.update(index.unreadable)
     return records
+
+
+def unreadable_packages() -> list[PluginRecord]:
+    """The packages (or ``sys.path`` entries) whose entry points could not be read, as broken
+    records; ``importlib.metadata.entry_points()``, which others call (``import torch`` does),
+    fails as a whole on each of them."""
+    return list(_index().unreadable.values())
+
+
+def _unreadable_note() -> str:
+    """For a "not found" error: which packages' plugins may be missing because they could not be read."""
+    packages = [record.distribution for record in _index().unreadable.values()]
+    if not packages:
+        return ""
+    return f"; the entry points of {', '.join(map(str, packages))} could not be read, so their plugins are missing (see `artgan plugins`)"
 
 
 def get_plugin(name: str) -> Plugin:
@@ -217,7 +340,8 @@ def get_plugin(name: str) -> Plugin:
     record = _load(name)
     if record is None:
         names = plugin_names()
-        raise ArtganError(f"unknown plugin {name!r}{did_you_mean(name, names)} (installed: {', '.join(names) or 'none'})")
+        raise ArtganError(f"unknown plugin {name!r}{did_you_mean(name, names)} (installed: {', '.join(names) or 'none'})"
+                          + _unreadable_note())
     if not record.ok:
         raise ArtganError(f"plugin {name!r} is broken: {record.error}")
     return record.plugin
@@ -310,7 +434,8 @@ def _resolve_name(name: str, verb: str | None) -> ModelRef:
         raise ArtganError(f"{name!r} is ambiguous: it could be {', '.join(t[0] for t in tagged)}; give the full name")
     choices = list(by_name) + [p.tag for _, _, p in presets]
     known = ", ".join(by_name) or "none installed"
-    raise ArtganError(f"unknown model {name!r}{did_you_mean(name, choices)} (models: {known}; or give a checkpoint directory)")
+    raise ArtganError(f"unknown model {name!r}{did_you_mean(name, choices)} (models: {known}; or give a checkpoint directory)"
+                      + _unreadable_note())
 
 
 def _looks_like_path(name: str) -> bool:

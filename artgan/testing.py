@@ -10,14 +10,18 @@ Each check raises ``AssertionError`` with a sentence that says what to fix. They
 plugin's :meth:`~artgan.plugin.Plugin.tiny_config`, train two steps through the real engine
 on the plugin's synthetic :meth:`~artgan.plugin.Plugin.test_source`, save, reload and run
 every verb on the CPU, checking the *raw* outputs (before the core clamps anything) against
-what each verb declares, and every writer on them. artgan's own suite runs them over every
-installed plugin.
+what each verb declares, and every writer on them; the graphs ``export_graphs`` gives are run
+and exported through the core's own export (TorchScript; ONNX too with ``onnx=True``).
+artgan's own suite runs them over every installed plugin.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
+import math
 import typing
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -32,16 +36,21 @@ from artgan.config import from_dict, render_overrides, to_dict
 from artgan.errors import ArtganError
 from artgan.images import write_random_images
 from artgan.inference import Model
+from artgan.inference.export import export_model
 from artgan.outputs import Images, Output
-from artgan.plugin import Plugin, Verb, validate_plugin
+from artgan.plugin import Graph, Plugin, Verb, validate_plugin
 from artgan.registry import ModelRef
 from artgan.writers import table
 
 TEST_INPUT_SIZE = (32, 32)  # (H, W) of the pictures verbs that take pictures are tried on
 
 
-def check_plugin(plugin: Plugin, tmp_path: Path) -> None:
-    """Run every check below on ``plugin``, using ``tmp_path`` for data and a run folder."""
+def check_plugin(plugin: Plugin, tmp_path: Path, *, onnx: bool = False) -> None:
+    """Run every check below on ``plugin``, using ``tmp_path`` for data, a run and an export folder.
+
+    ``onnx`` also exports the graphs as ONNX and runs them under onnxruntime (slower, needs
+    ``onnx`` and ``onnxruntime``); TorchScript export is always checked.
+    """
     tmp_path = Path(tmp_path)
     check_declaration(plugin)
     config = plugin.tiny_config()
@@ -52,6 +61,7 @@ def check_plugin(plugin: Plugin, tmp_path: Path) -> None:
     model = check_training(plugin, config, source, tmp_path / "run")
     for verb in plugin.verbs:
         check_verb(model, verb)
+    check_export(model, tmp_path / "export", onnx=onnx)
     check_presets(plugin)
 
 
@@ -169,7 +179,10 @@ def check_verb(model: Model, verb: Verb) -> None:
         check_images(raw, verb, model.config, options, TEST_INPUT_SIZE if verb.takes == "image" else None)
     first = model.run(verb.name, make_test_inputs(verb), seed=5)
     second = model.run(verb.name, make_test_inputs(verb), seed=5)
-    assert _same(first, second), f"{label} with the same seed must give the same output: draw randomness from `generator`"
+    difference = output_difference(first, second)
+    assert difference is None, (
+        f"{label} with the same seed must give the same output ({difference}): draw randomness from `generator`"
+    )
     writers = table(type(raw), model.plugin.writers)
     assert writers, f"{label}: no writer takes {type(raw).__name__}; add a Writer to the plugin's `writers`"
     for suffix, writer in writers.items():
@@ -229,18 +242,184 @@ def _check_nonsense(model: Model, verb: Verb) -> None:
             ) from exc
 
 
-def _same(a: Any, b: Any) -> bool:
-    """Two outputs are equal: every tensor field equal, every other field equal."""
+#: Output fields two runs may legitimately differ in (provenance, timings): not compared.
+UNCOMPARED_FIELDS = ("metadata", "report")
+
+
+def output_difference(a: Any, b: Any) -> str | None:
+    """Where two verb outputs differ, as a sentence naming the field or key (``None``: equal).
+
+    Both are walked alike: dataclasses by field (an :class:`~artgan.outputs.Output`'s
+    ``metadata`` and ``report`` are skipped), mappings by key, lists and tuples by index, down
+    to tensors and arrays (equal dtype, shape and values, NaN equal to NaN) and plain values.
+    """
+    return _difference(a, b, "output", top=True)
+
+
+def _difference(a: Any, b: Any, where: str, *, top: bool = False) -> str | None:
     if type(a) is not type(b):
-        return False
-    for field in dataclasses.fields(a):
-        x, y = getattr(a, field.name), getattr(b, field.name)
-        if isinstance(x, torch.Tensor):
-            if not (isinstance(y, torch.Tensor) and x.shape == y.shape and torch.equal(x, y)):
-                return False
-        elif field.name not in ("metadata", "report") and x != y:
-            return False
-    return True
+        return f"{where} is a {type(a).__name__} the first time and a {type(b).__name__} the second"
+    if isinstance(a, torch.Tensor):
+        return _tensor_difference(a, b, where)
+    if isinstance(a, np.ndarray):
+        if a.dtype != b.dtype or a.shape != b.shape:
+            return f"{where} is {a.dtype} {a.shape} the first time and {b.dtype} {b.shape} the second"
+        same = np.asarray(a == b, dtype=bool)
+        if a.dtype.kind in "fc":
+            same |= np.isnan(a) & np.isnan(b)
+        return None if same.all() else f"{where} differs in {int((~same).sum())} of {a.size} values"
+    if dataclasses.is_dataclass(a) and not isinstance(a, type):
+        for field in dataclasses.fields(a):
+            if top and isinstance(a, Output) and field.name in UNCOMPARED_FIELDS:
+                continue
+            found = _difference(getattr(a, field.name), getattr(b, field.name), f"{where}.{field.name}")
+            if found:
+                return found
+        return None
+    if isinstance(a, Mapping):
+        only = [(", ".join(repr(k) for k in x if k not in y), run) for x, y, run in ((a, b, "first"), (b, a, "second"))]
+        if any(keys for keys, _ in only):
+            return f"{where} has " + " and ".join(f"{keys} only the {run} time" for keys, run in only if keys)
+        for key in a:
+            found = _difference(a[key], b[key], f"{where}[{key!r}]")
+            if found:
+                return found
+        return None
+    if isinstance(a, (list, tuple)):
+        if len(a) != len(b):
+            return f"{where} holds {len(a)} items the first time and {len(b)} the second"
+        for index, (x, y) in enumerate(zip(a, b)):
+            found = _difference(x, y, f"{where}[{index}]")
+            if found:
+                return found
+        return None
+    if isinstance(a, float) and math.isnan(a) and math.isnan(b):
+        return None
+    return None if a == b else f"{where} is {a!r} the first time and {b!r} the second"
+
+
+def _tensor_difference(a: torch.Tensor, b: torch.Tensor, where: str) -> str | None:
+    if a.dtype != b.dtype or a.shape != b.shape:
+        return f"{where} is {a.dtype} {tuple(a.shape)} the first time and {b.dtype} {tuple(b.shape)} the second"
+    a, b = a.detach().cpu(), b.detach().cpu()
+    same = torch.eq(a, b)
+    if a.is_floating_point() or a.is_complex():
+        same |= torch.isnan(a) & torch.isnan(b)
+    if bool(same.all()):
+        return None
+    count = int((~same).sum())
+    if a.is_floating_point():
+        gap = float((a.double() - b.double()).abs().nan_to_num(nan=math.inf).max())
+        return f"{where} differs in {count} of {a.numel()} values (largest difference {gap:.3g})"
+    return f"{where} differs in {count} of {a.numel()} values"
+
+
+def check_export(model: Model, out: Path, *, onnx: bool = False) -> None:
+    """Every verb's :meth:`~artgan.plugin.Plugin.export_graphs` on the tiny model: each graph is
+    well formed, its module runs on ``inputs`` and on each ``parity_inputs`` tuple and gives as
+    many outputs as ``output_names``; then the core's own export (``artgan export --format
+    torchscript``, and ``onnx`` with ``onnx=True``) writes them into ``out``, parity checked.
+    A plugin whose verbs give no graphs passes: exporting is optional."""
+    exportable, names = [], []
+    for verb in model.plugin.verbs:
+        graphs = model.plugin.export_graphs(model, verb.name)
+        assert isinstance(graphs, (list, tuple)), (
+            f"export_graphs(model, {verb.name!r}) returned {type(graphs).__name__}; return a list of artgan.plugin.Graph "
+            "([] when the verb cannot be exported)"
+        )
+        for graph in graphs:
+            check_graph(graph, f"export_graphs(model, {verb.name!r})")
+            names.append(graph.name)
+        if graphs:
+            exportable.append(verb.name)
+    if not exportable:
+        return
+    formats = ["torchscript"]
+    if onnx:
+        _need_onnx()
+        formats.append("onnx")
+    for format in formats:
+        try:
+            manifest = export_model(model, Path(out) / format, format=format, verbs=exportable)
+        except Exception as exc:  # an ArtganError says what differs or fails; anything else is a bug in the export
+            reason = str(exc) if isinstance(exc, ArtganError) else f"{type(exc).__name__}: {exc}"
+            raise AssertionError(f"`artgan export --format {format}` of the tiny model fails: {reason}") from exc
+        exported = sorted(entry["name"] for entry in manifest["graphs"])
+        assert exported == sorted(names), f"the {format} export wrote graphs {exported}, export_graphs gave {sorted(names)}"
+
+
+def check_graph(graph: Any, label: str) -> None:
+    """One :class:`~artgan.plugin.Graph`: names match its inputs and outputs, its dynamic axes
+    exist, parity inputs change only dynamic axes, and its module runs on every input tuple."""
+    assert isinstance(graph, Graph), f"{label} gave a {type(graph).__name__}; give artgan.plugin.Graph objects"
+    what = f"{label}: graph {graph.name!r}"
+    assert isinstance(graph.name, str) and graph.name and "/" not in graph.name and "\\" not in graph.name, (
+        f"{label}: a graph's name is its file stem: a non-empty string without slashes, got {graph.name!r}"
+    )
+    assert isinstance(graph.module, nn.Module), f"{what}: `module` must be a torch.nn.Module"
+    cases = [("inputs", graph.inputs)] + [(f"parity_inputs[{i}]", case) for i, case in enumerate(graph.parity_inputs)]
+    for where, case in cases:
+        assert isinstance(case, (tuple, list)) and all(isinstance(t, torch.Tensor) for t in case), (
+            f"{what}: `{where}` must be a tuple of tensors"
+        )
+        assert all(t.dtype == torch.float32 and t.device.type == "cpu" for t in case), (
+            f"{what}: `{where}` must hold float32 tensors on the CPU"
+        )
+        assert len(case) == len(graph.input_names), (
+            f"{what}: `input_names` names {len(graph.input_names)} input(s) but `{where}` holds {len(case)} tensor(s)"
+        )
+    names = list(graph.input_names) + list(graph.output_names)
+    assert len(set(names)) == len(names), f"{what}: input and output names must be unique, got {names}"
+    unknown = sorted(set(graph.dynamic_axes) - set(names))
+    assert not unknown, f"{what}: `dynamic_axes` names {unknown}, which are neither inputs nor outputs"
+    for index, name in enumerate(graph.input_names):
+        dynamic = set(graph.dynamic_axes.get(name, {}))
+        first = graph.inputs[index]
+        assert all(0 <= axis < first.dim() for axis in dynamic), (
+            f"{what}: `dynamic_axes[{name!r}]` names axes {sorted(dynamic)}, but the input has {first.dim()}"
+        )
+        for where, case in cases[1:]:
+            other = case[index]
+            fixed = [axis for axis in range(first.dim()) if axis not in dynamic]
+            changed = [axis for axis in fixed if other.dim() != first.dim() or other.shape[axis] != first.shape[axis]]
+            assert not changed, (
+                f"{what}: `{where}` changes axis {changed[0]} of {name!r} ({tuple(first.shape)} → {tuple(other.shape)}), "
+                "which `dynamic_axes` does not declare dynamic; declare it or keep that size"
+            )
+    assert isinstance(graph.tolerance, (int, float)) and math.isfinite(graph.tolerance) and graph.tolerance >= 0, (
+        f"{what}: `tolerance` must be a finite number ≥ 0, got {graph.tolerance!r}"
+    )
+    try:
+        json.dumps(dict(graph.convention))
+    except (TypeError, ValueError) as exc:
+        raise AssertionError(f"{what}: `convention` must be JSON-ready data for the manifest: {exc}") from None
+    module = graph.module.eval()
+    for where, case in cases:
+        try:
+            with torch.no_grad():
+                result = module(*case)
+        except Exception as exc:
+            raise AssertionError(f"{what}: its module fails on `{where}`: {type(exc).__name__}: {exc}") from exc
+        outputs = tuple(result) if isinstance(result, (tuple, list)) else (result,)
+        assert all(isinstance(t, torch.Tensor) for t in outputs), f"{what}: its module must return tensors (on `{where}`)"
+        assert len(outputs) == len(graph.output_names), (
+            f"{what}: `output_names` names {len(graph.output_names)} output(s) but the module returns {len(outputs)} "
+            f"on `{where}`"
+        )
+        for name, tensor in zip(graph.output_names, outputs):
+            axes = graph.dynamic_axes.get(name, {})
+            assert all(0 <= axis < tensor.dim() for axis in axes), (
+                f"{what}: `dynamic_axes[{name!r}]` names axes {sorted(axes)}, but that output has {tensor.dim()}"
+            )
+            assert bool(torch.isfinite(tensor).all()), f"{what}: output {name!r} is not finite on `{where}`"
+
+
+def _need_onnx() -> None:
+    """ONNX export needs onnx (to store the graph) and onnxruntime (for the parity run)."""
+    import importlib.util
+
+    missing = [name for name in ("onnx", "onnxruntime") if importlib.util.find_spec(name) is None]
+    assert not missing, f"check_plugin(..., onnx=True) needs {' and '.join(missing)}: pip install {' '.join(missing)}"
 
 
 def check_presets(plugin: Plugin) -> None:

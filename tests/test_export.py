@@ -106,6 +106,25 @@ def test_a_graph_that_differs_from_pytorch_is_refused_and_nothing_is_written(mlp
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
 
 
+class _BatchFrozen(torch.nn.Module):
+    """Runs at any batch size, but its trace bakes the example's batch into a reshape."""
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return z.reshape(int(z.shape[0]), 8) * 2
+
+
+def test_a_graph_that_fails_on_its_parity_inputs_is_one_error_and_nothing_is_written(mlp_run, tmp_path, monkeypatch):
+    from artgan.plugin import Graph
+
+    model = artgan.load(str(mlp_run), device="cpu", precision="fp32")
+    bad = Graph("G", _BatchFrozen(), (torch.ones(4, 8),), ("z",), ("images",), dynamic_axes={"z": {0: "batch"}},
+                parity_inputs=((torch.ones(1, 8),),))
+    monkeypatch.setattr(model.plugin, "export_graphs", lambda model, verb: [bad])
+    with pytest.raises(ArtganError, match="the exported G graph fails on inputs 4×8; 1×8 .*nothing was written"):
+        export_model(model, tmp_path / "out", format="torchscript")
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
 def test_verbs_without_graphs_are_named_and_mistakes_are_one_line(mlp_run, tmp_path, monkeypatch):
     from artgan_mlp import plugin as mlp
 

@@ -4,10 +4,12 @@ only the plugins it needs."""
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
 from dataclasses import dataclass
 from importlib import metadata
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,6 +18,7 @@ from click.testing import CliRunner
 from artgan import cli as cli_module
 from artgan import registry
 from artgan.cli import cli
+from artgan.errors import ArtganError
 from artgan.plugin import validate_plugin
 from conftest import TINY_MLP
 
@@ -218,3 +221,137 @@ def test_a_plugin_command_is_found_among_first_party_plugins_first(entry_points,
     expected = {"aaa-hello": "aaa", "stylize": "cyclegan", "recorded-hello": "recorded"}
     assert {name: owners.get(name) for name in expected} == expected
     assert set(owners.values()) - set(expected.values()) <= {ep.name for ep in real}  # the others: artgan's own
+
+
+# --------------------------------------------------------------------------- 4. unreadable package metadata
+#: entry_points.txt contents the standard library cannot read, by what is wrong with them
+CORRUPT = {
+    "line-without-equals": b"[artgan.plugins]\nthis line names nothing\n",
+    "not-utf8": b"[artgan.plugins]\nbad = \xff\xfe:plugin\n",
+}
+
+
+def _install_distribution(site: Path, name: str, entry_points: bytes) -> None:
+    """A distribution as pip leaves it in site-packages: a .dist-info folder with METADATA and entry_points.txt."""
+    info = site / f"{name.replace('-', '_')}-1.0.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_bytes(entry_points)
+
+
+class _UnreadableDistribution(metadata.Distribution):
+    """A distribution a third-party finder provides, whose every metadata read raises."""
+
+    def read_text(self, filename: str) -> str | None:
+        raise OSError(f"{filename}: the package server is down")
+
+    def locate_file(self, path: Any) -> Path:
+        return Path("/remote-packages") / str(path)
+
+
+class _Finder:
+    """A finder on sys.meta_path that imports nothing and offers distributions (or fails to list them)."""
+
+    def __init__(self, fails: bool) -> None:
+        self.fails = fails
+
+    def find_spec(self, *args: Any) -> None:
+        return None
+
+    def find_distributions(self, context: Any = None) -> Any:
+        if self.fails:
+            raise RuntimeError("the package index of this import hook is corrupt")
+        yield _UnreadableDistribution()
+
+
+@pytest.fixture
+def rediscover(monkeypatch):
+    """Discovery from the real installed packages (as the test leaves sys.path), read afresh.
+
+    torch is imported first: `import torch` lists every entry point itself (its device
+    backends) and would crash on what these tests install, which is not the registry's to
+    contain (see the last test)."""
+    importlib.import_module("torch")
+
+    monkeypatch.setattr(registry, "_cache", None)
+    monkeypatch.setattr(cli_module, "_COMMANDS", None)
+    yield
+    registry._cache = None
+    cli_module._COMMANDS = None
+
+
+def _first_party_still_works(tmp_path: Path) -> None:
+    records = registry.discover()
+    assert records["mlp"].ok and records["mlp"].first_party and _listed("mlp")["status"] == "ok"
+    invoke("generate", "mlp.digits", "-n", 1, "-o", tmp_path / "out.png")
+    assert (tmp_path / "out.png").is_file()
+
+
+@pytest.mark.parametrize("kind", sorted(CORRUPT))
+def test_a_package_whose_entry_points_cannot_be_read_costs_only_its_own_plugins(rediscover, monkeypatch, tmp_path, kind):
+    site = tmp_path / "site"
+    _install_distribution(site, "corrupt-pkg", CORRUPT[kind])
+    _install_distribution(site, "healthy-pkg", b"[artgan.plugins]\ngood = fake_plugins:good\n")
+    monkeypatch.syspath_prepend(str(site))
+    with pytest.raises(Exception):  # what the standard library's one-call listing does with it
+        metadata.entry_points(group=registry.GROUP)
+    _first_party_still_works(tmp_path)
+    records = registry.discover()
+    assert records["good"].ok and records["good"].distribution == "healthy-pkg", "a healthy neighbour loses nothing"
+    entry = _listed("? (corrupt-pkg)")
+    assert entry["status"] == "broken" and entry["package"] == "corrupt-pkg"
+    assert "corrupt_pkg-1.0.dist-info" in entry["error"] and "cannot be read" in entry["error"]
+    assert "pip install --force-reinstall corrupt-pkg" in entry["error"] and "pip uninstall corrupt-pkg" in entry["error"]
+    if kind == "not-utf8":
+        assert "UnicodeDecodeError" in entry["error"]
+    assert [r.distribution for r in registry.unreadable_packages()] == ["corrupt-pkg"]
+    with pytest.raises(ArtganError, match=r"entry points of corrupt-pkg could not be read.*artgan plugins"):
+        registry.get_plugin("nosuchplugin")
+    assert "corrupt-pkg" in invoke("plugins").stdout
+
+
+def test_a_third_party_distribution_whose_metadata_raises_is_listed_broken(rediscover, monkeypatch, tmp_path):
+    monkeypatch.setattr(sys, "meta_path", [_Finder(fails=False), *sys.meta_path])
+    _first_party_still_works(tmp_path)
+    broken = [r for r in registry.discover().values() if not r.ok and "package server is down" in (r.error or "")]
+    assert len(broken) == 1 and "/remote-packages" in broken[0].error and "reinstall or remove" in broken[0].error
+
+
+@pytest.mark.parametrize("cause", ["bytes on sys.path", "a finder that raises"])
+def test_when_listing_every_package_fails_they_are_read_path_by_path(rediscover, monkeypatch, tmp_path, cause):
+    _install_distribution(tmp_path / "site", "healthy-pkg", b"[artgan.plugins]\ngood = fake_plugins:good\n")
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
+    if cause == "bytes on sys.path":  # the standard library's listing chokes on it; imports skip it
+        monkeypatch.setattr(sys, "path", [b"/bytes/entry", *sys.path])
+        key, reason = "? (sys.path entry b'/bytes/entry')", "remove or fix that entry"
+    else:
+        monkeypatch.setattr(sys, "meta_path", [_Finder(fails=True), *sys.meta_path])
+        key, reason = "? (installed packages)", "the package index of this import hook is corrupt"
+    _first_party_still_works(tmp_path)
+    records = registry.discover()
+    assert records["good"].ok and records["good"].distribution == "healthy-pkg", "packages on sys.path are still found"
+    assert not records[key].ok and reason in records[key].error
+
+
+def test_unreadable_entries_come_last_and_name_their_package(entry_points):
+    real = list(metadata.entry_points(group=registry.GROUP))
+    entry_points([registry.Unreadable("lost-pkg", "cannot read it; reinstall it"), *real])
+    records = registry.discover()
+    assert list(records)[-1] == "? (lost-pkg)" and records["? (lost-pkg)"].error == "cannot read it; reinstall it"
+    assert records["mlp"].ok and "?" not in registry.plugin_names()
+    with pytest.raises(ArtganError, match="unknown model.*entry points of lost-pkg could not be read"):
+        registry.resolve_model("nosuchmodel")
+
+
+def test_generate_in_a_fresh_process_beside_a_corrupt_package(tmp_path):
+    import os
+    import subprocess
+
+    site = tmp_path / "site"
+    _install_distribution(site, "corrupt-pkg", CORRUPT["line-without-equals"])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)}
+    env.pop("TORCH_DEVICE_BACKEND_AUTOLOAD", None)
+    done = subprocess.run([sys.executable, "-m", "artgan", "generate", "mlp.digits", "-n", "1", "-o", str(tmp_path / "x.png")],
+                          env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert (tmp_path / "x.png").is_file()

@@ -123,7 +123,13 @@ def _export_checked(graph: Graph, format: str, what: str) -> tuple[bytes, dict[s
     with torch.no_grad():
         expected = [_as_tuple(module(*case)) for case in cases]
         data = _export_onnx(graph) if format == "onnx" else _export_torchscript(graph)
-        got = [_run_onnx(data, graph, case) for case in cases] if format == "onnx" else _run_torchscript(data, cases)
+        try:
+            got = [_run_onnx(data, graph, case) for case in cases] if format == "onnx" else _run_torchscript(data, cases)
+        except Exception as exc:  # a trace that froze a size, an operator the runtime lacks, ...
+            shapes = "; ".join(" and ".join("×".join(map(str, t.shape)) for t in case) for case in cases)
+            reason = (str(exc).strip().splitlines() or [type(exc).__name__])[-1]  # TorchScript prepends its traceback
+            raise ArtganError(f"{what}: the exported {graph.name} graph fails on inputs {shapes} ({reason}); "
+                              "nothing was written") from exc
     worst = 0.0
     for case, want, have in zip(cases, expected, got):
         shapes = " and ".join("×".join(map(str, t.shape)) for t in case)
