@@ -1,7 +1,9 @@
 """Quality of the painter styles, for their model cards, and the contact sheet in samples/.
 
 For each style: ``artgan.evaluate`` on the photos held out of training
-(``benchmarks/splits/photos-heldout.txt``) against that painter's paintings:
+(``benchmarks/splits/photos-heldout.txt``) against that painter's held-out paintings
+(``benchmarks/splits/paintings-heldout/``, written by ``make_painting_split.py``; styles
+trained from now on train on ``paintings-train/``):
 
 - ``style_swd``: sliced Wasserstein distance ×1000 between patches of the stylized photos
   and of the paintings, beside ``style_swd_input`` for the unstylized photos (it must fall);
@@ -46,10 +48,19 @@ HELDOUT = ROOT / "benchmarks" / "splits" / "photos-heldout.txt"
 SHEET_PHOTOS = ("astronaut", "rocket", "coffee", "chelsea")
 
 
+PAINTINGS_HELDOUT = ROOT / "benchmarks" / "splits" / "paintings-heldout"  # from make_painting_split.py
+
+
 def quality(style: str, data: Path, n: int) -> dict:
+    """Style and content figures; the style against the painter's held-out paintings where the
+    split has them (``paintings: "held-out"``), else against all of the painter's paintings."""
     model = artgan.load(style, verb="stylize")
-    painter = model.checkpoint.meta["data"]["b"].rstrip("/").rsplit("/", 1)[-1]
-    return artgan.evaluate(model, {"a": HELDOUT, "b": data / "paintings" / painter}, n=n, seed=0)
+    painter = Path(str(model.checkpoint.meta["data"]["b"])).stem  # a folder, or a .txt list named after the painter
+    heldout = PAINTINGS_HELDOUT / f"{painter}.txt"
+    paintings = heldout if heldout.is_file() else data / "paintings" / painter
+    record = artgan.evaluate(model, {"a": HELDOUT, "b": paintings}, n=n, seed=0)
+    record["paintings"] = "held-out" if heldout.is_file() else "all"
+    return record
 
 
 def grid(style: str, n: int, max_size: int = 512) -> dict:
