@@ -13,7 +13,12 @@ trained from now on train on ``paintings-train/``):
   themselves (aim: no higher on the outputs; ``grid_higher`` counts the photos where it is,
   since a mean over photos lets the fine detail a style smooths away hide a grid it adds to
   smooth ones), and ``grid_flat``: the same figure for the
-  generator's answer to flat grey and coloured 256 px pictures (their mean and largest).
+  generator's answer to flat grey and coloured 256 px pictures (their mean and largest);
+- with ``--classifier FILE`` (``benchmarks/painter_classifier.py``: loaded, or trained and
+  saved there): ``painter_share``, the share of the stylized held-out photos a painter-vs-photo
+  classifier calls the painter's (argmax), and ``painter_vs_photo_share`` (P(painter) >
+  P(photo)), beside ``painter_input`` for the unstylized photos. The classifier never trained
+  a generator.
 
 A style is a name (``vangogh``) or a run or checkpoint folder (``runs/cut-vangogh``).
 
@@ -22,7 +27,7 @@ The contact sheet stylizes photos that ship in pip packages (scikit-image's astr
 rocket, coffee and chelsea), so it can be committed.
 
     python benchmarks/stylize_quality.py --styles vangogh monet ukiyoe cezanne [--data ../shared/data]
-        [--sheet PATH | --no-sheet] [--json PATH]
+        [--sheet PATH | --no-sheet] [--json PATH] [--classifier runs/painter/classifier.pt]
 """
 
 from __future__ import annotations
@@ -96,6 +101,24 @@ def tiling(style: str) -> dict:
     return {"size": 2048, "max_abs_diff": difference.max().item(), "mean_abs_diff": difference.mean().item()}
 
 
+def painter_classifier(path: Path) -> torch.nn.Module:
+    """The painter-vs-photo ensemble of ``benchmarks/painter_classifier.py`` (loaded, or trained and saved)."""
+    sys.path.insert(0, str(Path(__file__).parent))
+    from painter_classifier import load_or_train
+
+    return load_or_train(path)[0]
+
+
+def painter_figures(classifier: torch.nn.Module, model: artgan.Model, n: int) -> dict:
+    """The shares of the stylized held-out photos (at most 512 px, as ``grid`` feeds them) the
+    classifier calls the painter's, and the same shares of the photos themselves."""
+    from painter_classifier import measure_style
+
+    figures = measure_style(classifier, model, read_all(HELDOUT)[:n])
+    return {"painter_share": figures["painter_share"], "painter_vs_photo_share": figures["painter_vs_photo_share"],
+            "painter_input": figures["input"]}
+
+
 def contact_sheet(styles: list[str], path: Path, cell: int = 256) -> None:
     from skimage import data
 
@@ -124,12 +147,17 @@ def main() -> None:
     parser.add_argument("--sheet", type=Path, default=ROOT / "samples" / "stylize_contact_sheet.jpg")
     parser.add_argument("--no-sheet", action="store_true", help="skip the contact sheet (and the tiling check)")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument("--classifier", type=Path,
+                        help="painter-vs-photo classifier (painter_classifier.py): load it, or train and save it here")
     args = parser.parse_args()
     torch.manual_seed(0)
+    classifier = painter_classifier(args.classifier) if args.classifier else None
     record = {}
     for style in args.styles:
         model = artgan.load(style, verb="stylize")
         record[style] = {**quality(model, args.data, args.n), **grid(model, args.n)}
+        if classifier is not None:
+            record[style].update(painter_figures(classifier, model, args.n))
         if args.json:  # kept as it grows: the later steps need scikit-image and may fail
             args.json.write_text(json.dumps(record, indent=2) + "\n")
     if not args.no_sheet:

@@ -74,9 +74,9 @@ class TranslatorConfig:
     """The generator, critic and crop settings CycleGAN and CUT share; the defaults are the light
     model the shipped styles use."""
 
-    width: int = setting(16, minimum=1, maximum=1024)  # generator channels at full resolution (the paper's ngf: 64)
+    width: int = setting(12, minimum=1, maximum=1024)  # generator channels at full resolution (the paper's ngf: 64)
     downsamplings: int = setting(2, minimum=0, maximum=6)  # stride-2 stages of the generator (paper: 2)
-    blocks: int = setting(6, minimum=0, maximum=64)  # residual blocks at the lowest resolution (paper: 9 at 256 px)
+    blocks: int = setting(4, minimum=0, maximum=64)  # residual blocks at the lowest resolution (paper: 9 at 256 px)
     upsample: Literal["resize", "transpose"] = "resize"  # resize-conv, or transposed conv (paper)
     d_width: int = setting(64, minimum=1, maximum=1024)  # discriminator channels in its first layer (paper's ndf)
     d_layers: int = setting(3, minimum=1, maximum=8)  # PatchGAN depth; 3 sees 70×70 patches
@@ -138,10 +138,10 @@ class CycleGANPlugin(Plugin):
         "paper": CycleGANConfig(width=64, downsamplings=2, blocks=9, upsample="transpose", crop=256, scale_min=286, scale_max=286),
     }
     presets = (
-        _style("vangogh", "painting in the manner of Vincent van Gogh", "2ecfdc5bfe3cdaf69603e71d6f441ff0cf4e12c421d3e5b4fa99b8aab29a2ee3"),
-        _style("monet", "painting in the manner of Claude Monet", "3c642e19d228db895e03ef7ff1adc4afb167506f510c2549706a65115caad81c"),
-        _style("ukiyoe", "ukiyo-e woodblock print in the manner of Hokusai and Hiroshige", "8b89b7180224b5885f72601867bcc0af5a25db4875546e44dd3ca1fe653730a5"),
-        _style("cezanne", "painting in the manner of Paul Cézanne", "9aa31298495f2e32dfd7d4bf33d4192c047462c5259ba7da407fd5470f40390c"),
+        _style("vangogh", "painting in the manner of Vincent van Gogh", "98fc3518f502381929bddb71f0434463e65b9490cb6d5e531e077d384d871797"),
+        _style("monet", "painting in the manner of Claude Monet", "4e46240f6ae0d7a1d975d9c2e3dc87194b713d03548b5ac6f918346eba714390"),
+        _style("ukiyoe", "ukiyo-e woodblock print in the manner of Hokusai and Hiroshige", "cf7c6cb98c90cfce492d09b57e68b060a96a3f8047ca39655f93317ea8247814"),
+        _style("cezanne", "painting in the manner of Paul Cézanne", "ca49ead5970d994d83d8a50e3b63a78febc34677a3bcffca0758797f572656b3"),
     )
 
     def tiny_config(self) -> CycleGANConfig:
