@@ -296,15 +296,26 @@ def thumbnails(photos: list[Image.Image], size: int = MAX_INPUT) -> list[Image.I
     return result
 
 
-def measure_style(classifier: PainterClassifier, model: artgan.Model, photos: list[Image.Image]) -> dict:
-    """The style figures of a loaded stylize model on ``photos`` (thumbnailed), beside the photos' own."""
+def stylized(model: artgan.Model, photos: list[Image.Image]) -> tuple[list[Image.Image], list[Image.Image]]:
+    """``photos`` thumbnailed as the stylize benchmark feeds them, and the model's 8-bit outputs
+    for them (as a user's file holds them)."""
+    inputs = thumbnails(photos)
+    return inputs, [artgan.to_pil(model.run("stylize", photo))[0] for photo in inputs]
+
+
+def style_figures(classifier: PainterClassifier, model: artgan.Model, inputs: list[Image.Image],
+                  outputs: list[Image.Image]) -> dict:
+    """The style figures of a model's ``outputs`` for ``inputs`` (from :func:`stylized`), beside the inputs' own."""
     painter = painter_of(model)
     if painter not in PAINTERS:
         raise SystemExit(f"the style learnt from {painter!r}, which is not one of the classifier's painters {PAINTERS}")
-    inputs = thumbnails(photos)
-    outputs = [artgan.to_pil(model.run("stylize", photo))[0] for photo in inputs]  # 8-bit, as a user's file holds it
     return {"painter": painter, **shares(classifier.probabilities(outputs), painter),
             "input": shares(classifier.probabilities(inputs), painter), "photos": len(inputs)}
+
+
+def measure_style(classifier: PainterClassifier, model: artgan.Model, photos: list[Image.Image]) -> dict:
+    """The style figures of a loaded stylize model on ``photos`` (thumbnailed), beside the photos' own."""
+    return style_figures(classifier, model, *stylized(model, photos))
 
 
 def main() -> None:

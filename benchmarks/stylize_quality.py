@@ -47,6 +47,9 @@ from artgan.inference.tiling import translate_tiled
 from artgan.metrics.grid import flat_response, grid_energy
 from artgan_cyclegan import CycleGANPlugin, stylize
 
+sys.path.insert(0, str(Path(__file__).parent))
+from painter_classifier import load_or_train, painter_of, style_figures, stylized  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 HELDOUT = ROOT / "benchmarks" / "splits" / "photos-heldout.txt"
 PAINTINGS_HELDOUT = ROOT / "benchmarks" / "splits" / "paintings-heldout"  # from make_painting_split.py
@@ -56,7 +59,7 @@ SHEET_PHOTOS = ("astronaut", "rocket", "coffee", "chelsea")
 def quality(model: artgan.Model, data: Path, n: int) -> dict:
     """Style and content figures; the style against the painter's held-out paintings where the
     split has them (``paintings: "held-out"``), else against all of the painter's paintings."""
-    painter = Path(str(model.checkpoint.meta["data"]["b"])).stem  # a folder, or a .txt list named after the painter
+    painter = painter_of(model)
     heldout = PAINTINGS_HELDOUT / f"{painter}.txt"
     paintings = heldout if heldout.is_file() else data / "paintings" / painter
     record = artgan.evaluate(model, {"a": HELDOUT, "b": paintings}, n=n, seed=0)
@@ -64,16 +67,11 @@ def quality(model: artgan.Model, data: Path, n: int) -> dict:
     return record
 
 
-def grid(model: artgan.Model, n: int, max_size: int = 512) -> dict:
-    """The grid figure of the held-out photos (at most ``max_size`` px, as ``quality`` sees
-    them), of their stylized versions, and of the answer to flat pictures."""
-    inputs, outputs = [], []
-    for photo in read_all(HELDOUT)[:n]:
-        photo = photo.convert("RGB")
-        photo.thumbnail((max_size, max_size), Image.LANCZOS)
-        inputs.append(grid_energy(to_tensor(photo)[None]).item())
-        stylized = artgan.to_pil(model.run("stylize", photo))[0]  # 8-bit, as a user's file holds it
-        outputs.append(grid_energy(to_tensor(stylized)[None]).item())
+def grid(model: artgan.Model, photos: list[Image.Image], pictures: list[Image.Image]) -> dict:
+    """The grid figure of the held-out ``photos`` (at most 512 px, as ``quality`` sees them), of
+    their stylized ``pictures``, and of the model's answer to flat pictures."""
+    inputs = [grid_energy(to_tensor(photo)[None]).item() for photo in photos]
+    outputs = [grid_energy(to_tensor(picture)[None]).item() for picture in pictures]
     with torch.no_grad():
         flat = flat_response(lambda x: CycleGANPlugin._translate(model, x))
     return {"grid_input": sum(inputs) / len(inputs), "grid_output": sum(outputs) / len(outputs),
@@ -101,20 +99,11 @@ def tiling(style: str) -> dict:
     return {"size": 2048, "max_abs_diff": difference.max().item(), "mean_abs_diff": difference.mean().item()}
 
 
-def painter_classifier(path: Path) -> torch.nn.Module:
-    """The painter-vs-photo ensemble of ``benchmarks/painter_classifier.py`` (loaded, or trained and saved)."""
-    sys.path.insert(0, str(Path(__file__).parent))
-    from painter_classifier import load_or_train
-
-    return load_or_train(path)[0]
-
-
-def painter_figures(classifier: torch.nn.Module, model: artgan.Model, n: int) -> dict:
-    """The shares of the stylized held-out photos (at most 512 px, as ``grid`` feeds them) the
-    classifier calls the painter's, and the same shares of the photos themselves."""
-    from painter_classifier import measure_style
-
-    figures = measure_style(classifier, model, read_all(HELDOUT)[:n])
+def painter_figures(classifier: torch.nn.Module, model: artgan.Model, photos: list[Image.Image],
+                    pictures: list[Image.Image]) -> dict:
+    """The shares of the stylized held-out ``pictures`` the classifier calls the painter's, and
+    the same shares of the ``photos`` themselves."""
+    figures = style_figures(classifier, model, photos, pictures)
     return {"painter_share": figures["painter_share"], "painter_vs_photo_share": figures["painter_vs_photo_share"],
             "painter_input": figures["input"]}
 
@@ -151,13 +140,14 @@ def main() -> None:
                         help="painter-vs-photo classifier (painter_classifier.py): load it, or train and save it here")
     args = parser.parse_args()
     torch.manual_seed(0)
-    classifier = painter_classifier(args.classifier) if args.classifier else None
+    classifier = load_or_train(args.classifier)[0] if args.classifier else None
     record = {}
     for style in args.styles:
         model = artgan.load(style, verb="stylize")
-        record[style] = {**quality(model, args.data, args.n), **grid(model, args.n)}
+        photos, pictures = stylized(model, read_all(HELDOUT)[: args.n])  # once, for the grid and painter figures
+        record[style] = {**quality(model, args.data, args.n), **grid(model, photos, pictures)}
         if classifier is not None:
-            record[style].update(painter_figures(classifier, model, args.n))
+            record[style].update(painter_figures(classifier, model, photos, pictures))
         if args.json:  # kept as it grows: the later steps need scikit-image and may fail
             args.json.write_text(json.dumps(record, indent=2) + "\n")
     if not args.no_sheet:

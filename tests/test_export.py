@@ -94,18 +94,6 @@ class _SizeBaked(torch.nn.Module):
         return z * 2 if z.shape[0] > 2 else z
 
 
-def test_a_graph_that_differs_from_pytorch_is_refused_and_nothing_is_written(mlp_run, tmp_path, monkeypatch):
-    from artgan.plugin import Graph
-
-    model = artgan.load(str(mlp_run), device="cpu", precision="fp32")
-    bad = Graph("G", _SizeBaked(), (torch.ones(4, 8),), ("z",), ("images",), dynamic_axes={"z": {0: "batch"}},
-                parity_inputs=((torch.ones(1, 8),),))
-    monkeypatch.setattr(model.plugin, "export_graphs", lambda model, verb: [bad])
-    with pytest.raises(ArtganError, match="differs from PyTorch by 1 .*nothing was written"):
-        export_model(model, tmp_path / "out")
-    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
-
-
 class _BatchFrozen(torch.nn.Module):
     """Runs at any batch size, but its trace bakes the example's batch into a reshape."""
 
@@ -113,15 +101,19 @@ class _BatchFrozen(torch.nn.Module):
         return z.reshape(int(z.shape[0]), 8) * 2
 
 
-def test_a_graph_that_fails_on_its_parity_inputs_is_one_error_and_nothing_is_written(mlp_run, tmp_path, monkeypatch):
+@pytest.mark.parametrize("network, format, error", [
+    (_SizeBaked, "onnx", "differs from PyTorch by 1 .*nothing was written"),  # a graph that differs from PyTorch
+    (_BatchFrozen, "torchscript", "the exported G graph fails on inputs 4×8; 1×8 .*nothing was written"),  # fails on its parity inputs
+])
+def test_a_bad_graph_is_one_error_and_nothing_is_written(mlp_run, tmp_path, monkeypatch, network, format, error):
     from artgan.plugin import Graph
 
     model = artgan.load(str(mlp_run), device="cpu", precision="fp32")
-    bad = Graph("G", _BatchFrozen(), (torch.ones(4, 8),), ("z",), ("images",), dynamic_axes={"z": {0: "batch"}},
+    bad = Graph("G", network(), (torch.ones(4, 8),), ("z",), ("images",), dynamic_axes={"z": {0: "batch"}},
                 parity_inputs=((torch.ones(1, 8),),))
     monkeypatch.setattr(model.plugin, "export_graphs", lambda model, verb: [bad])
-    with pytest.raises(ArtganError, match="the exported G graph fails on inputs 4×8; 1×8 .*nothing was written"):
-        export_model(model, tmp_path / "out", format="torchscript")
+    with pytest.raises(ArtganError, match=error):
+        export_model(model, tmp_path / "out", format=format)
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
 
 
