@@ -339,25 +339,30 @@ def _cpu_line(cpu: dict[str, Any]) -> str:
 @click.option("-c", "--config", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a model or train setting; repeatable.")
 @click.option("--variant", help="Start from one of the plugin's named configurations (see `artgan plugins`).")
 @click.option("--resume", is_flag=True, help="Continue the run in --out from its newest checkpoint.")
+@click.option("--minutes", type=click.FloatRange(min=0, min_open=True),
+              help="Stop (and save) after this many minutes of training, even before --steps; same as -c max_minutes=N.")
 @device_option
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @json_option
 @click.pass_context
 def train(ctx: click.Context, plugin: str | None, data: str | None, steps: int | None, out: str,
-          overrides: tuple[str, ...], variant: str | None, resume: bool, device: str, quiet: bool, as_json: bool) -> None:
+          overrides: tuple[str, ...], variant: str | None, resume: bool, minutes: float | None, device: str, quiet: bool,
+          as_json: bool) -> None:
     """Train PLUGIN's model on --data into the run folder --out (Ctrl-C saves and stops)."""
     import artgan.api as api
     from artgan.checkpoint import find_checkpoint
 
-    final = api.train(plugin, _data_source(data, ctx.args), out, steps=steps, config=list(overrides),
+    settings = list(overrides) + ([f"max_minutes={minutes}"] if minutes is not None else [])
+    final = api.train(plugin, _data_source(data, ctx.args), out, steps=steps, config=settings,
                       variant=variant, resume=resume, device=device, progress=not quiet)
     meta = find_checkpoint(final).meta
+    timed_out = meta.get("stopped_by") == "time limit"
     finished = meta["step"] >= meta["train_config"]["steps"]
     if _is_main_process():
         data_out = {"checkpoint": str(final), "step": meta["step"], "plugin": meta["plugin"],
-                    "wall_time_s": meta["wall_time_s"], "finished": finished}
+                    "wall_time_s": meta["wall_time_s"], "finished": finished, "stopped_by": meta.get("stopped_by")}
         emit(data_out, as_json, f"checkpoint {final} (step {meta['step']})")
-    if not finished:  # stopped by Ctrl-C or SIGTERM: work saved, but the run is not done
+    if not (finished or timed_out):  # stopped by Ctrl-C or SIGTERM: work saved, but the run is not done
         sys.exit(130)
 
 

@@ -97,6 +97,7 @@ class TrainConfig:
     checkpoint_every: int = setting(1000, minimum=0)  # steps between checkpoints (0 = only at the end)
     keep_checkpoints: int = setting(3, minimum=1)  # how many recent checkpoints a run directory keeps
     workers: int = setting(-1, minimum=-1, maximum=64)  # data-loading processes; -1 = auto (0 on CPU, up to 8 on CUDA)
+    max_minutes: float = setting(0.0, minimum=0)  # stop (and save) after this many minutes of training in one call; 0 = no limit
 
     def validate(self) -> None:
         """Raise ArtganError for values that cannot work."""

@@ -257,15 +257,19 @@ def list_images(folder: str | os.PathLike, *, recursive: bool = True) -> list[Pa
     """Image files under ``folder``, sorted; an error if there is no such folder or none inside.
 
     ``folder`` may also be a ``.txt`` list of image paths, one per line, relative to the
-    list's own folder (``#`` starts a comment): a fixed training or held-out split.
+    list's own folder (``#`` starts a comment): a fixed training or held-out split; or one
+    image file, a collection of one (a style learnt from a single painting).
     """
     root = Path(folder)
     if not root.exists():
         raise ArtganError(f"{root}: no such folder")
     if root.is_file() and root.suffix.lower() == ".txt":
         return _read_list(root)
+    if root.is_file() and root.suffix.lower() in IMAGE_SUFFIXES:
+        return [root]
     if not root.is_dir():
-        raise ArtganError(f"{root}: is a file; give the folder that holds the images, or a .txt list of them")
+        raise ArtganError(f"{root}: is neither an image nor a folder; give an image, the folder that holds the images, "
+                          "or a .txt list of them")
     pattern = "**/*" if recursive else "*"
     files = sorted(
         p for p in root.glob(pattern)

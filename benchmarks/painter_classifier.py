@@ -51,7 +51,7 @@ from PIL import Image
 from torch import nn
 
 import artgan
-from artgan.images import read_all, to_pil, to_tensor
+from artgan.images import IMAGE_SUFFIXES, read_all, to_pil, to_tensor
 
 ROOT = Path(__file__).resolve().parents[1]
 SPLITS = ROOT / "benchmarks" / "splits"
@@ -282,8 +282,10 @@ def controls(classifier: PainterClassifier, photos: list[Image.Image], palette: 
 
 
 def painter_of(model: artgan.Model) -> str:
-    """The painter a style learnt: its ``b`` data is a folder or a .txt list named after the painter."""
-    return Path(str(model.checkpoint.meta["data"]["b"])).stem
+    """The painter a style learnt: its ``b`` data is a folder or a .txt list named after the painter,
+    or one painting inside the painter's folder (``--style-image``)."""
+    source = Path(str(model.checkpoint.meta["data"]["b"]))
+    return source.parent.name if source.suffix.lower() in IMAGE_SUFFIXES else source.stem
 
 
 def thumbnails(photos: list[Image.Image], size: int = MAX_INPUT) -> list[Image.Image]:

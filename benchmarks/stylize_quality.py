@@ -35,13 +35,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import tempfile
 from pathlib import Path
 
 import torch
 from PIL import Image, ImageDraw
 
 import artgan
-from artgan.images import read_all, to_tensor
+from artgan.images import IMAGE_SUFFIXES, list_images, read_all, to_tensor
 from artgan.nn import norm_statistics
 from artgan.inference.tiling import translate_tiled
 from artgan.metrics.grid import flat_response, grid_energy
@@ -62,8 +63,15 @@ def quality(model: artgan.Model, data: Path, n: int) -> dict:
     painter = painter_of(model)
     heldout = PAINTINGS_HELDOUT / f"{painter}.txt"
     paintings = heldout if heldout.is_file() else data / "paintings" / painter
-    record = artgan.evaluate(model, {"a": HELDOUT, "b": paintings}, n=n, seed=0)
-    record["paintings"] = "held-out" if heldout.is_file() else "all"
+    learnt_from = Path(str(model.checkpoint.meta["data"]["b"]))
+    with tempfile.TemporaryDirectory() as scratch:
+        if learnt_from.suffix.lower() in IMAGE_SUFFIXES:  # a style from one painting: measured against the others
+            others = [path.resolve() for path in list_images(paintings) if path.resolve() != learnt_from.resolve()]
+            paintings = Path(scratch) / f"{painter}.txt"
+            paintings.write_text("".join(f"{path}\n" for path in others))
+        record = artgan.evaluate(model, {"a": HELDOUT, "b": paintings}, n=n, seed=0)
+    record["paintings"] = ("held-out" if heldout.is_file() else "all") + (
+        f", without {learnt_from.name}" if learnt_from.suffix.lower() in IMAGE_SUFFIXES else "")
     return record
 
 

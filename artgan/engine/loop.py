@@ -41,7 +41,7 @@ from artgan.engine import runtime as rt
 from artgan.engine.augment import Augmented, build_pipeline
 from artgan.engine.data import make_loader
 from artgan.engine.ema import EMA
-from artgan.engine.progress import Eta, Progress, StatsLog, StopRequest, Timer
+from artgan.engine.progress import Eta, Progress, StatsLog, StopRequest, Timer, format_duration
 from artgan.errors import ArtganError, did_you_mean
 from artgan.images import make_grid, save_image
 from artgan.plugin import Phase, Plugin
@@ -248,6 +248,7 @@ class _Run:
         self.skipped = 0  # non-finite updates skipped since the last stats line
         self.nonfinite_streak: dict[str, int] = {}  # consecutive skipped updates, by phase
         self.preview: Any = None  # the batch preview() shows, read when first needed
+        self.stopped_by: str | None = None  # "time limit" once max_minutes ends the call
         elapsed = 0.0
         _seed_everything(train_cfg.seed + 1 + runtime.rank)
         if saved is not None:
@@ -355,9 +356,12 @@ class _Run:
             log.info("training in %s%s on %s (%s)", runtime.precision, ", channels-last" if runtime.channels_last else "",
                      runtime.device, runtime.precision_reason)
         bar = Progress(cfg.steps, self.step, self.show_progress)
-        eta = Eta(self.step, cfg.steps, f"{runtime.precision} on {runtime.device.type}", enabled=runtime.is_main)
+        limit_s = cfg.max_minutes * 60
+        eta = Eta(self.step, cfg.steps, f"{runtime.precision} on {runtime.device.type}", enabled=runtime.is_main,
+                  limit_s=limit_s)
         last_saved = last_sampled = None
         interval_start, interval_step = time.perf_counter(), self.step
+        call_start = interval_start
         try:
             with StopRequest(announce=runtime.is_main) as stop:
                 while self.step < cfg.steps:
@@ -388,11 +392,17 @@ class _Run:
                         last_sampled = self.step
                     if cfg.checkpoint_every and self.step % cfg.checkpoint_every == 0:
                         last_saved = self._save()
-                    if rt.any_process(stop.requested, runtime):
+                    out_of_time = bool(limit_s) and time.perf_counter() - call_start >= limit_s
+                    if rt.any_process(stop.requested or out_of_time, runtime):
+                        if out_of_time and not stop.requested:
+                            self.stopped_by = "time limit"
+                            if runtime.is_main:
+                                log.info("the %s limit is reached at step %d of %d", format_duration(limit_s),
+                                         self.step, cfg.steps)
                         break
         finally:
             bar.close()
-        if last_saved != self.step:
+        if last_saved != self.step or self.stopped_by:  # the last checkpoint also says why the call ended
             self._save()
         if cfg.sample_every and last_sampled != self.step:  # every run ends with a grid
             self._save_samples()
@@ -548,6 +558,7 @@ class _Run:
                 "data": self.data,
                 "model_config": to_dict(self.model_cfg),
                 "train_config": to_dict(self.train_cfg),
+                "stopped_by": self.stopped_by,
             }
             state = {
                 "step": self.step,

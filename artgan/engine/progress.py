@@ -129,14 +129,18 @@ class Eta:
     The first step of a run (or of a resumed run) is warm-up (allocations, oneDNN kernel
     choice, data caches) and is left out: the clock starts when it ends, and after
     ``after`` more steps one line says the time per step and the time left, e.g.
-    ``about 5.2 s/step: 5996 more of 6000 steps ≈ 8 h 40 min (fp32 on cpu)``. The progress
-    bar keeps its own running ETA.
+    ``about 5.2 s/step: 5996 more of 6000 steps ≈ 8 h 40 min (fp32 on cpu)``. With a time
+    limit (``limit_s``, counted from the call's start) that ends the call first, the line says
+    so: ``... ≈ 8 h 40 min; the 10 min limit stops it at about step 118``. The progress bar
+    keeps its own running ETA.
     """
 
-    def __init__(self, start: int, total: int, what: str, enabled: bool = True, after: int = ETA_AFTER_STEPS) -> None:
-        self.start, self.total, self.what, self.after = start, total, what, after
+    def __init__(self, start: int, total: int, what: str, enabled: bool = True, after: int = ETA_AFTER_STEPS,
+                 limit_s: float = 0.0) -> None:
+        self.start, self.total, self.what, self.after, self.limit_s = start, total, what, after, limit_s
         self.enabled = enabled and total - start > 1 + after  # a line only where steps are left to estimate
         self.clock: float | None = None
+        self.called = time.perf_counter()
 
     def step_done(self, step: int) -> None:
         """Call after each step with the number of steps now done."""
@@ -151,8 +155,11 @@ class Eta:
         self.enabled = False
         per_step = (time.perf_counter() - self.clock) / timed
         left = self.total - step
-        log.info("about %s/step: %d more of %d steps ≈ %s (%s)", format_step_time(per_step), left, self.total,
-                 format_duration(per_step * left), self.what)
+        line = f"about {format_step_time(per_step)}/step: {left} more of {self.total} steps ≈ {format_duration(per_step * left)}"
+        remaining = self.limit_s - (time.perf_counter() - self.called)
+        if self.limit_s and remaining < per_step * left:
+            line += f"; the {format_duration(self.limit_s)} limit stops it at about step {step + max(0, int(remaining / per_step))}"
+        log.info("%s (%s)", line, self.what)
 
 
 def format_step_time(seconds: float) -> str:
