@@ -155,6 +155,7 @@ def test_fit_sprite_keeps_native_pixel_art_and_shrinks_large_art():
 
 def test_classes_from_the_shared_file_names():
     assert character_class("dcss-tiles-nov2015__animals_bat.png") == "animal"
+    assert character_class("dcss-tiles-nov2015__undead_lich.png") is None  # undead and demons mix every body shape
     assert character_class("kenney-robot-pack__x.png") is None
     assert prop_class("kenney-foliage-pack__Default-size_foliagePack_053.png") == "rock"
     assert prop_class("kenney-foliage-pack__Default-size_foliagePack_010.png") == "tree"

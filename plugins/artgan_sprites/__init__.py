@@ -79,10 +79,18 @@ class SpritesPlugin(Plugin):
     }
     presets = (
         Preset(
+            tag="characters",
+            task="generate",
+            path=PRESETS_DIR / "characters",
+            sha256="e4900d46c734f338eaf698128a02a605d8b5a0868be1cf1532df8ce2aa10f612",
+            licence="CC0-1.0 (trained on the Dungeon Crawl Stone Soup tiles, CC0)",
+            description="32×32 pixel-art characters, on/off alpha: animal, humanoid (early: about half the humanoids read as figures)",
+        ),
+        Preset(
             tag="props",
             task="generate",
             path=PRESETS_DIR / "props",
-            sha256="289735c79402e872361d774438aa7cb17e248ea74f2ea28f0c5fa35dacb6ba9c",
+            sha256="338b405ab9a2a00162c0a9b6a524633d7141bc21e571b23ca5d499b2dbe5d12e",
             licence="CC0-1.0 (trained on Kenney asset packs, CC0)",
             description="32×32 props, soft alpha: item, plant, rock, tree (Kenney flat style)",
         ),
