@@ -8,8 +8,8 @@ painting file, whatever the photos, loads it at once.
 
 Before training, a few real training steps measure this machine's speed; the run is then sized
 to fit ``minutes`` (so the learning rate still falls over its second half, as in the shipped
-styles' recipe) and the time limit stops it in any case. The line it prints before starting says
-how long it will take. Ctrl-C saves the run; the next call with the painting continues it. Two
+styles' recipe) and the time limit stops it in any case (a machine that gets busier meanwhile
+cuts the last steps). The line it prints before starting says how long it will take. Ctrl-C saves the run; the next call with the painting continues it. Two
 processes on one painting: the second is refused with a clear error while the first trains.
 """
 
@@ -30,7 +30,7 @@ log = logging.getLogger("artgan")
 
 PLUGIN = "cut"
 VARIANT = "fastcut"  # FastCUT: measured closer to Van Gogh's paintings than CUT at equal steps (style SWD 159 vs 218)
-PROBE_STEPS = 6  # steps timed before the run is sized (the first includes warm-up, so the estimate errs long)
+PROBE_STEPS = 6  # steps timed before the run is sized (the first includes warm-up: on a steady machine the estimate errs long)
 MIN_STEPS = 50  # fewer than this learns nothing worth caching: refuse with the time it would need instead
 MAX_STEPS = 6_000  # the shipped styles' recipe length; more minutes than this needs are not used
 SETTINGS = ("sample_every=0", "checkpoint_every=100", "keep_checkpoints=1", "log_every=25")
