@@ -35,9 +35,11 @@ def test_the_first_call_trains_and_caches_the_second_loads(tmp_path, tiny, monke
     assert "learning a style from painting.png" in result.stderr
     with Image.open(out) as painted:
         assert painted.size == (40, 32)
+    run_cli("stylize", photos[1], "--style-image", painting)  # beside the photo, named after the painting
+    assert (photos[1].parent / f"{photos[1].stem}_painting.png").is_file()
     folder = style_image.style_folder(painting)
-    assert (folder / "model" / "config.json").is_file() and not (folder / "run").exists()
-    assert find_checkpoint(folder / "model").step == style_image.MAX_STEPS  # a minute fits more: the cap
+    assert style_image.cached_style(folder) == folder / "styles" / "painting" and not (folder / "run").exists()
+    assert find_checkpoint(folder / "styles" / "painting").step == style_image.MAX_STEPS  # a minute fits more: the cap
     assert (folder / "photos.txt").read_text().split() == [str(photos[0].resolve())]
 
     copy = tmp_path / "same-painting-renamed.png"
@@ -81,7 +83,7 @@ def test_a_stopped_run_is_continued_by_the_next_call(tmp_path, tiny, monkeypatch
     monkeypatch.setattr(loop, "StopRequest", plain)
     result = run_cli("stylize", photos[0], "--style-image", painting, "-o", tmp_path / "x.png")
     assert "continuing the stopped run" in result.stderr
-    assert find_checkpoint(style_image.style_folder(painting) / "model").step == 8
+    assert find_checkpoint(style_image.cached_style(style_image.style_folder(painting))).step == 8
 
 
 def test_a_stop_while_timing_keeps_nothing_and_the_next_call_starts_afresh(tmp_path, tiny, monkeypatch):
@@ -102,7 +104,7 @@ def test_a_stop_while_timing_keeps_nothing_and_the_next_call_starts_afresh(tmp_p
     assert not (style_image.style_folder(painting) / "run").exists()
     monkeypatch.setattr(loop, "StopRequest", plain)
     run_cli("stylize", photos[0], "--style-image", painting, "-o", tmp_path / "x.png")
-    assert find_checkpoint(style_image.style_folder(painting) / "model").step == 8
+    assert find_checkpoint(style_image.cached_style(style_image.style_folder(painting))).step == 8
 
 
 @pytest.mark.parametrize("args, message", [

@@ -3,8 +3,9 @@
 The first call with a painting trains a small one-sided model (FastCUT, :mod:`artgan_cyclegan.cut`,
 with the light generator of the shipped styles) on random crops of that painting and of the
 photos (by default the pictures being stylized), then keeps it in the cache under the
-painting's sha256 (``CACHE/style-image/HASH16/model``): every later call with the same
-painting file, whatever the photos, loads it at once.
+painting's sha256 (``CACHE/style-image/HASH16/styles/NAME``, NAME the painting's file name
+when first learnt, so outputs are called ``photo_NAME.jpg``): every later call with the same
+painting file, renamed or not, whatever the photos, loads it at once.
 
 Before training, a few real training steps measure this machine's speed; the run is then sized
 to fit ``minutes`` (so the learning rate still falls over its second half, as in the shipped
@@ -47,10 +48,15 @@ def painting_hash(painting: str | Path) -> str:
 
 
 def style_folder(painting: str | Path) -> Path:
-    """Where the style learnt from ``painting`` lives (``model``) or is being trained (``run``)."""
+    """Where the style learnt from ``painting`` lives (``styles/NAME``) or is being trained (``run``)."""
     from artgan.presets import cache_dir
 
     return cache_dir() / "style-image" / painting_hash(painting)[:16]
+
+
+def cached_style(folder: Path) -> Path | None:
+    """The learnt model in a style folder, or None while there is none."""
+    return next((found.parent for found in sorted((folder / "styles").glob("*/config.json"))), None)
 
 
 def photo_list(photos: Sequence[str], target: Path) -> Path:
@@ -81,13 +87,15 @@ def learn_style(painting: str | Path, photos: Sequence[str], *, minutes: float, 
     painting = Path(painting)
     read_image(painting)  # a clear error for a file that is not a picture, before any training
     folder = style_folder(painting)
-    model = folder / "model"
-    if (model / "config.json").is_file():
+    model = cached_style(folder)
+    if model is not None:
         log.info("style of %s: cached in %s", painting.name, model)
         return model
     with RunLock(folder):
-        if (model / "config.json").is_file():  # another process finished it while this one waited to start
+        model = cached_style(folder)
+        if model is not None:  # another process finished it while this one waited to start
             return model
+        model = folder / "styles" / painting.stem
         run, plan = folder / "run", folder / "plan.json"
         started = time.perf_counter()
         if plan.is_file() and latest_checkpoint_dir(run) is not None:
@@ -130,7 +138,7 @@ def _sized_run(painting: Path, photos: Sequence[str], folder: Path, minutes: flo
     if probe["step"] < PROBE_STEPS:
         shutil.rmtree(run, ignore_errors=True)
         raise ArtganError("stopped while timing the first steps; nothing to keep")
-    per_step = probe["wall_time_s"] / probe["step"]
+    per_step = max(probe["wall_time_s"], 0.1) / probe["step"]  # wall_time_s is rounded to 0.1 s
     steps = min(MAX_STEPS, PROBE_STEPS + int((minutes * 60 - (time.perf_counter() - started)) / per_step))
     if steps < MIN_STEPS:
         shutil.rmtree(run, ignore_errors=True)
