@@ -281,11 +281,17 @@ def controls(classifier: PainterClassifier, photos: list[Image.Image], palette: 
     }
 
 
+def one_painting(model: artgan.Model) -> Path | None:
+    """The painting a style learnt from alone (``--style-image``), or None for a collection."""
+    source = Path(str(model.checkpoint.meta["data"]["b"]))
+    return source if source.suffix.lower() in IMAGE_SUFFIXES else None
+
+
 def painter_of(model: artgan.Model) -> str:
     """The painter a style learnt: its ``b`` data is a folder or a .txt list named after the painter,
     or one painting inside the painter's folder (``--style-image``)."""
-    source = Path(str(model.checkpoint.meta["data"]["b"]))
-    return source.parent.name if source.suffix.lower() in IMAGE_SUFFIXES else source.stem
+    painting = one_painting(model)
+    return painting.parent.name if painting else Path(str(model.checkpoint.meta["data"]["b"])).stem
 
 
 def thumbnails(photos: list[Image.Image], size: int = MAX_INPUT) -> list[Image.Image]:

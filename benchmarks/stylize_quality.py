@@ -42,14 +42,14 @@ import torch
 from PIL import Image, ImageDraw
 
 import artgan
-from artgan.images import IMAGE_SUFFIXES, list_images, read_all, to_tensor
+from artgan.images import list_images, read_all, to_tensor
 from artgan.nn import norm_statistics
 from artgan.inference.tiling import translate_tiled
 from artgan.metrics.grid import flat_response, grid_energy
 from artgan_cyclegan import CycleGANPlugin, stylize
 
 sys.path.insert(0, str(Path(__file__).parent))
-from painter_classifier import load_or_train, painter_of, style_figures, stylized  # noqa: E402
+from painter_classifier import load_or_train, one_painting, painter_of, style_figures, stylized  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 HELDOUT = ROOT / "benchmarks" / "splits" / "photos-heldout.txt"
@@ -63,15 +63,16 @@ def quality(model: artgan.Model, data: Path, n: int) -> dict:
     painter = painter_of(model)
     heldout = PAINTINGS_HELDOUT / f"{painter}.txt"
     paintings = heldout if heldout.is_file() else data / "paintings" / painter
-    learnt_from = Path(str(model.checkpoint.meta["data"]["b"]))
+    learnt_from = one_painting(model)
     with tempfile.TemporaryDirectory() as scratch:
-        if learnt_from.suffix.lower() in IMAGE_SUFFIXES:  # a style from one painting: measured against the others
+        if learnt_from:  # a style from one painting: measured against the others
             others = [path.resolve() for path in list_images(paintings) if path.resolve() != learnt_from.resolve()]
             paintings = Path(scratch) / f"{painter}.txt"
             paintings.write_text("".join(f"{path}\n" for path in others))
         record = artgan.evaluate(model, {"a": HELDOUT, "b": paintings}, n=n, seed=0)
-    record["paintings"] = ("held-out" if heldout.is_file() else "all") + (
-        f", without {learnt_from.name}" if learnt_from.suffix.lower() in IMAGE_SUFFIXES else "")
+    record["paintings"] = "held-out" if heldout.is_file() else "all"
+    if learnt_from:
+        record["paintings"] += f", without {learnt_from.name}"
     return record
 
 

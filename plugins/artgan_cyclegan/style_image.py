@@ -10,8 +10,9 @@ painting file, renamed or not, whatever the photos, loads it at once.
 Before training, a few real training steps measure this machine's speed; the run is then sized
 to fit ``minutes`` (so the learning rate still falls over its second half, as in the shipped
 styles' recipe) and the time limit stops it in any case (a machine that gets busier meanwhile
-cuts the last steps). The line it prints before starting says how long it will take. Ctrl-C saves the run; the next call with the painting continues it. Two
-processes on one painting: the second is refused with a clear error while the first trains.
+cuts the last steps). The line it prints before starting says how long it will take. Ctrl-C
+saves the run; the next call with the painting continues it. Two processes on one painting:
+the second is refused with a clear error while the first trains.
 """
 
 from __future__ import annotations
@@ -77,6 +78,8 @@ def photo_list(photos: Sequence[str], target: Path) -> Path:
 def learn_style(painting: str | Path, photos: Sequence[str], *, minutes: float, device: str = "auto",
                 progress: bool = True) -> Path:
     """The exported style model learnt from ``painting`` (training it first if it is not cached yet)."""
+    import torch
+
     import artgan.api as api
     from artgan.checkpoint import export_checkpoint, find_checkpoint, latest_checkpoint_dir
     from artgan.engine.progress import format_duration
@@ -113,7 +116,7 @@ def learn_style(painting: str | Path, photos: Sequence[str], *, minutes: float, 
         if meta["step"] < steps and meta.get("stopped_by") != "time limit":
             raise ArtganError(f"stopped at step {meta['step']} of {steps}; the next call with {painting.name} "
                               "continues from there")
-        export_checkpoint(find_checkpoint(final), get_plugin(PLUGIN).inference_roles, model, dtype=_float16())
+        export_checkpoint(find_checkpoint(final), get_plugin(PLUGIN).inference_roles, model, dtype=torch.float16)
         shutil.rmtree(run, ignore_errors=True)  # the model is what the cache keeps; the run is 5× its size
         plan.unlink()
         log.info("style of %s: %d steps in %s, cached in %s", painting.name, meta["step"],
@@ -149,8 +152,3 @@ def _sized_run(painting: Path, photos: Sequence[str], folder: Path, minutes: flo
              "(later calls load it from %s)", painting.name, steps, per_step, format_duration(steps * per_step), folder)
     return steps
 
-
-def _float16():  # noqa: ANN202 - a torch dtype, imported late
-    import torch
-
-    return torch.float16
