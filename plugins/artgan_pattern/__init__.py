@@ -140,7 +140,7 @@ class PatternPlugin(Plugin):
             tag="textures",
             task="generate",
             path=PRESETS_DIR / "textures",
-            sha256="c36c5f35a0086b28052dc63d5fe1edce1a0fea3301671b3e21cfb6228fdb7629",
+            sha256="45233396f0bea913720c371c26599a3820c0c2cfbb7a90becc490d052edc82fd",
             licence="BSD-3-Clause (trained mostly on Freedoom textures; credit the Freedoom contributors)",
             description="tileable textures, any size: brick, liquid, metal, paper, rock, wood",
         ),
