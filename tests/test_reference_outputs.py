@@ -3,7 +3,7 @@
 ``tests/data/reference_outputs.safetensors`` was written by the 0.1 code (``Model.generate``,
 ``Model.interpolate`` and ``stylize_image``) on the same seeds and inputs, in float16. A model
 retrained since has its entry rewritten from its new weights when it ships (``mlp.digits``:
-step 24,000 of a 40k-step run with dropout in D; the four ``cyclegan`` styles: the lighter generator
+step 24,000 of a 40k-step schedule with dropout in D and EMA 50 kimg; the four ``cyclegan`` styles: the lighter generator
 trained on ``benchmarks/splits/paintings-train/``; ``pattern.textures``: step 7,000 on the regrouped
 classes of ``benchmarks/splits/textures/``).
 """

@@ -96,7 +96,7 @@ class MLPPlugin(Plugin):
             tag="digits",
             task="generate",
             path=PRESETS_DIR / "digits",
-            sha256="3b4f52c6d18b0ef5e28934f9869645ad39e3aa082f499fe6448ca36ec5f93e91",
+            sha256="8c099342d635d944a3325f0595efa0aa540d152b78c320ac333ad551163381c4",
             licence="CC-BY-4.0 (weights trained on the UCI handwritten digits via scikit-learn)",
             description="28×28 handwritten digits, trained on scikit-learn's 8×8 digits upscaled",
         ),
