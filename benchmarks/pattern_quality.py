@@ -37,6 +37,7 @@ from artgan.errors import ArtganError
 from artgan.images import make_grid, to_pil
 from artgan.metrics.seams import seam_ratio
 from artgan_pattern.baseline import tinted_noise
+from artgan_pattern.data import class_images
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -55,13 +56,13 @@ def pieces(pictures: torch.Tensor, crop: int) -> torch.Tensor:
 def asked_class(model: artgan.Model, data: str, heldout: str | None, n: int, store: Path | None) -> dict:
     """Per classifier view and class: the share of pictures given the asked class (see the docstring)."""
     crop, max_side = model.config.crop, model.config.max_side
-    names, images = tc.load_classes(data, max_side)
+    names, images = class_images(data, max_side)
     if names != list(model.labels):
         raise ArtganError(f"the data's classes {names} are not the model's {list(model.labels)}")
     if heldout is None:
         train_images, held_images = tc.split(images)
     else:
-        held_names, held_images = tc.load_classes(heldout, max_side)
+        held_names, held_images = class_images(heldout, max_side)
         if held_names != names:
             raise ArtganError(f"the held-out classes {held_names} are not the data's {names}")
         train_images = images

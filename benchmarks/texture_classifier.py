@@ -23,20 +23,13 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from artgan.crops import keep_small, random_crop
-from artgan.images import image_classes, read_all
+from artgan_pattern.data import class_crop
 
 MODES = ("structure", "colour")
 HOLD_EVERY = 4  # without a held-out list, every 4th image of a class (name order) is held out
 STEPS = 1500
 BATCH = 64
-JITTER = 0.25  # scale jitter of the crops, as the pattern plugin trains
-
-
-def load_classes(source: str, max_side: int) -> tuple[list[str], list[list[torch.Tensor]]]:
-    """Class names and each class's images (uint8 tensors, shorter side at most ``max_side``)."""
-    found = image_classes(source)
-    return [name for name, _ in found], [[keep_small(image, max_side) for image in read_all(path)] for _, path in found]
+JITTER = 0.25  # scale jitter of the crops, the pattern plugin's default
 
 
 def split(images: list[list[torch.Tensor]]) -> tuple[list[list[torch.Tensor]], list[list[torch.Tensor]]]:
@@ -53,9 +46,7 @@ def crops(images: list[list[torch.Tensor]], per_class: int, crop: int, seed: int
         torch.manual_seed(seed)
         for label, group in enumerate(images):
             for _ in range(per_class):
-                image = group[int(torch.randint(len(group), ()))]
-                factor = 1 + JITTER * (2 * float(torch.rand(())) - 1)
-                out.append(random_crop(image, crop, max(factor, crop / min(image.shape[-2:]))))
+                out.append(class_crop(group, crop, JITTER))
                 labels.append(label)
     return torch.stack(out), torch.tensor(labels)
 

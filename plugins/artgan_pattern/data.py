@@ -11,21 +11,29 @@ from artgan.errors import ArtganError
 from artgan.images import image_classes, read_all
 
 
-class ClassTextures(Dataset):
-    """Item ``i``: a random crop of a random image of class ``i mod K`` (classes balanced).
+def class_images(source: str, max_side: int) -> tuple[list[str], list[list[torch.Tensor]]]:
+    """Class names and each class's images (uint8 tensors), decoded once and kept at most
+    ``max_side`` pixels on their shorter side."""
+    found = image_classes(source)
+    return [name for name, _ in found], [[keep_small(image, max_side) for image in read_all(path)] for _, path in found]
 
-    Images are decoded once and kept at most ``max_side`` pixels on their shorter side;
-    each crop comes from the image rescaled by a random factor within ±``jitter`` (never
-    below the crop size), maybe flipped.
-    """
+
+def class_crop(group: list[torch.Tensor], crop: int, jitter: float) -> torch.Tensor:
+    """A random ``crop``² piece of a random image of ``group``, from the image rescaled by a
+    random factor within ±``jitter`` (never below the crop size), maybe flipped."""
+    image = group[int(torch.randint(len(group), ()))]
+    factor = 1 + jitter * (2 * float(torch.rand(())) - 1)
+    return random_crop(image, crop, max(factor, crop / min(image.shape[-2:])))
+
+
+class ClassTextures(Dataset):
+    """Item ``i``: a random crop (:func:`class_crop`) of a random image of class ``i mod K`` (classes balanced)."""
 
     def __init__(self, source: str, crop: int, max_side: int, jitter: float) -> None:
         if crop > max_side:
             raise ArtganError(f"crop {crop} is larger than max_side {max_side}")
         self.crop, self.jitter = crop, jitter
-        found = image_classes(source)
-        self.names = [name for name, _ in found]
-        self.images = [[keep_small(image, max_side) for image in read_all(path)] for _, path in found]
+        self.names, self.images = class_images(source, max_side)
         self.size = sum(len(group) for group in self.images)
 
     def __len__(self) -> int:
@@ -33,7 +41,4 @@ class ClassTextures(Dataset):
 
     def __getitem__(self, index: int) -> tuple[torch.Tensor, int]:
         label = index % len(self.names)
-        group = self.images[label]
-        image = group[int(torch.randint(len(group), ()))]
-        factor = 1 + self.jitter * (2 * float(torch.rand(())) - 1)
-        return random_crop(image, self.crop, max(factor, self.crop / min(image.shape[-2:]))), label
+        return class_crop(self.images[label], self.crop, self.jitter), label
