@@ -42,6 +42,7 @@ FORMAT_VERSION = 1
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "model.safetensors"
 STATE_FILE = "training_state.pt"
+MODEL_CARD = "MODEL_CARD.md"  # a model's card, written by hand beside its weights; an export keeps it
 CHECKPOINTS_DIR = "checkpoints"
 LATEST_FILE = "latest"
 _STEP_DIR = re.compile(r"step-(\d+)")  # used with fullmatch
@@ -307,11 +308,14 @@ def save_checkpoint(
     training_state: dict[str, Any] | None = None,
     *,
     dtype: torch.dtype | None = None,
+    keep: tuple[str, ...] = (),
 ) -> Path:
     """Write a checkpoint directory atomically and return its path.
 
     ``meta`` becomes ``config.json`` (format fields and a timestamp are added); ``dtype``
-    casts floating-point weights (e.g. ``torch.float16`` for a shipped preset).
+    casts floating-point weights (e.g. ``torch.float16`` for a shipped preset). Files named in
+    ``keep`` that the directory already holds are carried into the new one before it replaces
+    the old, so they are never missing (a model card beside re-exported weights).
     """
     import torch
     from safetensors.torch import save_file
@@ -337,6 +341,9 @@ def save_checkpoint(
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     try:
+        for name in keep:
+            if (directory / name).is_file():
+                shutil.copy2(directory / name, tmp / name)
         save_file(flat, str(tmp / WEIGHTS_FILE))
         meta[WEIGHTS_HASH] = sha256_file(tmp / WEIGHTS_FILE)
         if training_state is not None:
@@ -383,7 +390,9 @@ def save_run_checkpoint(run: str | os.PathLike, step: int, keep: int, **kwargs: 
 
 
 def export_checkpoint(source: Checkpoint, roles: tuple[str, ...], target: str | os.PathLike, *, dtype: torch.dtype | None = None) -> Path:
-    """Write an inference-only copy of ``source``: the ``roles`` (EMA weights where kept)."""
+    """Write an inference-only copy of ``source``: the ``roles`` (EMA weights where kept). A
+    :data:`MODEL_CARD` already in ``target`` is kept: re-exporting replaces weights and config,
+    not the card written about them."""
     trained, ema = source.read_weights()
     weights = {**trained, **ema}
     missing = [r for r in roles if r not in weights]
@@ -392,7 +401,7 @@ def export_checkpoint(source: Checkpoint, roles: tuple[str, ...], target: str | 
     meta = {k: v for k, v in source.meta.items() if k not in ("format", "format_version", "ema_roles", "dtype", "created", WEIGHTS_HASH, STATE_HASH)}
     meta.update(kind="export", exported_from=str(source.path), roles=list(roles),
                 weights={r: "ema" if r in ema else "trained" for r in roles})
-    return save_checkpoint(target, meta, {r: weights[r] for r in roles}, dtype=dtype)
+    return save_checkpoint(target, meta, {r: weights[r] for r in roles}, dtype=dtype, keep=(MODEL_CARD,))
 
 
 #: sha256 of files already hashed by this process, keyed by the file's identity and state.

@@ -687,7 +687,7 @@ def evaluate(ctx: click.Context, model: str, data: str | None, count: int, seed:
               "Default: every verb.")
 @click.option("--dtype", type=click.Choice(["float16", "bfloat16", "float32"]), default=None,
               help="Precision of an exported checkpoint's weights.  [default: float16]")
-@click.option("--overwrite", is_flag=True, help="Replace an existing export.")
+@click.option("--overwrite", is_flag=True, help="Replace an existing export (a checkpoint export keeps its MODEL_CARD.md).")
 @json_option
 def export(source: str, out: str, kind: str, verbs: tuple[str, ...], dtype: str | None, overwrite: bool,
            as_json: bool) -> None:

@@ -52,10 +52,17 @@ class Range:
 
 
 def setting(default: Any, *, minimum: float | None = None, above: float | None = None, maximum: float | None = None,
-            below: float | None = None) -> Any:
+            below: float | None = None, before: Any = dataclasses.MISSING) -> Any:
     """A config field with its valid range, declared once and checked wherever a value comes in
-    (``-c``, Python, a checkpoint's ``config.json``). For a tuple the range applies to every item."""
-    return dataclasses.field(default=default, metadata={"range": Range(minimum, above, maximum, below)})
+    (``-c``, Python, a checkpoint's ``config.json``). For a tuple the range applies to every item.
+
+    ``before`` is for a setting added after checkpoints were written without it: the value those
+    checkpoints were trained with. :func:`from_dict` reads a stored config that lacks the setting
+    with it instead of ``default``, so an older model keeps behaving as it did."""
+    metadata: dict[str, Any] = {"range": Range(minimum, above, maximum, below)}
+    if before is not dataclasses.MISSING:
+        metadata["before"] = before
+    return dataclasses.field(default=default, metadata=metadata)
 
 
 def check_ranges(config: Any, *, what: str = "setting", names: Any = None) -> None:
@@ -113,7 +120,8 @@ def to_dict(config: Any) -> dict[str, Any]:
 
 
 def from_dict(cls: type, data: dict[str, Any], *, what: str = "config") -> Any:
-    """Rebuild ``cls`` from :func:`to_dict` output, checking names and types."""
+    """Rebuild ``cls`` from :func:`to_dict` output, checking names and types. A setting it lacks
+    takes the value its field declares for configs stored ``before`` it existed, else its default."""
     hints = typing.get_type_hints(cls)
     names = {f.name for f in dataclasses.fields(cls)}
     unknown = sorted(set(data) - names)
@@ -123,6 +131,9 @@ def from_dict(cls: type, data: dict[str, Any], *, what: str = "config") -> Any:
             "version of the plugin: install the version that wrote it"
         )
     values = {k: _coerce(v, hints[k], f"{what} {k}") for k, v in data.items()}
+    for f in dataclasses.fields(cls):  # settings added since this config was stored
+        if f.name not in values and "before" in f.metadata:
+            values[f.name] = f.metadata["before"]
     try:
         config = cls(**values)
     except TypeError as exc:  # a field without a default is missing

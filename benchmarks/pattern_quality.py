@@ -10,7 +10,9 @@
    the class's colours and no structure) and for held-out real crops. Two classifiers: one
    sees structure only (standardised luminance), one sees colour too.
 3. The seam figure (``artgan.metrics.seams``; 1 ≈ seamless) of 256 px outputs, tileable
-   and not.
+   and not; their 2-pixel ripple (1 = none) and the mean step at each position within a noise-field
+   cell (all 1 = no grid tied to the cells; the wrap-around edge falls at the last position), which
+   move the seam figure without a seam.
 4. Sheets: each class × four seeds, and a 3×3 tiling of one tileable output.
 
     python benchmarks/pattern_quality.py pattern.textures --data benchmarks/splits/textures
@@ -35,7 +37,7 @@ import artgan
 import texture_classifier as tc
 from artgan.errors import ArtganError
 from artgan.images import make_grid, to_pil
-from artgan.metrics.seams import seam_ratio
+from artgan.metrics.seams import ripple_ratio, seam_ratio, step_profile
 from artgan_pattern.baseline import tinted_noise
 from artgan_pattern.data import class_images
 
@@ -45,7 +47,9 @@ ROOT = Path(__file__).resolve().parents[1]
 def seams(model: artgan.Model) -> dict:
     tiled = model.generate(n=64, seed=7, size=256, tileable=True).pixels
     plain = model.generate(n=64, seed=7, size=256).pixels
-    return {"tileable": seam_ratio(tiled), "not_tileable": seam_ratio(plain)}
+    profile = step_profile(tiled, model.nets["G"].factor)
+    return {"tileable": seam_ratio(tiled), "not_tileable": seam_ratio(plain), "ripple_tileable": ripple_ratio(tiled),
+            "step_by_position_in_field_cell": [round(v, 3) for v in profile]}
 
 
 def pieces(pictures: torch.Tensor, crop: int) -> torch.Tensor:

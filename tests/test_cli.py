@@ -51,6 +51,12 @@ def test_train_generate_eval_export(tiny_run, tmp_path):
     assert (exported / "model.safetensors").is_file() and not (exported / "training_state.pt").exists()
     assert len(info["sha256"]) == 64
     run("generate", exported, "-n", 2, "-o", tmp_path / "from_export.png")
+    (exported / "MODEL_CARD.md").write_text("# my model\n")
+    assert run("export", tiny_run, "-o", exported, ok=False).exit_code == 2, "an export is not replaced unasked"
+    (exported / "notes.txt").write_text("stale")
+    again = json.loads(run("export", tiny_run, "-o", exported, "--overwrite", "--json").stdout)
+    assert (exported / "MODEL_CARD.md").read_text() == "# my model\n", "re-exporting keeps the card"
+    assert not (exported / "notes.txt").exists() and again["sha256"] == info["sha256"]
 
 
 def test_train_json_reports_the_checkpoint(tmp_path):

@@ -71,3 +71,18 @@ def test_train_config_validation():
     with pytest.raises(ArtganError, match="precision"):
         TrainConfig(precision="fp8").validate()
     TrainConfig().validate()
+
+
+def test_a_setting_added_later_reads_older_stored_configs_with_the_value_they_were_trained_with():
+    from artgan.config import setting
+
+    @dataclass
+    class Grown:
+        width: int = 4
+        upsample: str = setting("bilinear", before="nearest")
+
+    assert Grown().upsample == "bilinear", "new configs take the default"
+    assert from_dict(Grown, {"width": 4}).upsample == "nearest", "a config stored before the setting existed"
+    assert from_dict(Grown, {"width": 4, "upsample": "bilinear"}).upsample == "bilinear"
+    assert from_dict(Grown, to_dict(Grown())) == Grown()
+

@@ -125,3 +125,9 @@ def test_the_readme_texture_command_writes_one_tileable_image(tmp_path):
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["count"] == 1
     assert Image.open(target).size == (64, 64), "one texture, not a grid of different ones (which would not tile)"
+
+
+def test_the_canvas_preset_keeps_the_nearest_upsampling_it_was_trained_with():
+    model = artgan.load("pattern.canvas", device="cpu", precision="fp32")
+    assert model.config.upsample == "nearest"
+    assert {block.up.mode for block in model.nets["G"].blocks} == {"nearest"}

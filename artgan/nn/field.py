@@ -25,14 +25,16 @@ import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils import spectral_norm
 
-from artgan.nn.conditional import ConditionalBatchNorm
+from artgan.nn.conditional import ConditionalBatchNorm, Upsample2x
 
 
 class FieldUpBlock(nn.Module):
-    """×2 nearest upsampling, two 3×3 convs with noise and conditional batch norm."""
+    """×2 upsampling (nearest or bilinear, see :class:`Upsample2x`), two 3×3 convs with noise
+    and conditional batch norm."""
 
-    def __init__(self, cin: int, cout: int, condition: int) -> None:
+    def __init__(self, cin: int, cout: int, condition: int, upsample: str = "nearest") -> None:
         super().__init__()
+        self.up = Upsample2x(upsample)
         self.conv1 = nn.Conv2d(cin, cout, 3, padding=1, padding_mode="reflect")
         self.conv2 = nn.Conv2d(cout, cout, 3, padding=1, padding_mode="reflect")
         self.norm1 = ConditionalBatchNorm(cout, condition)
@@ -40,8 +42,7 @@ class FieldUpBlock(nn.Module):
         self.noise_scale = nn.Parameter(torch.zeros(2, cout))
 
     def forward(self, x: torch.Tensor, condition: torch.Tensor, noise: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
-        x = F.interpolate(x, scale_factor=2, mode="nearest")
-        x = self.conv1(x) + self.noise_scale[0].view(1, -1, 1, 1) * noise[0]
+        x = self.conv1(self.up(x)) + self.noise_scale[0].view(1, -1, 1, 1) * noise[0]
         x = F.leaky_relu(self.norm1(x, condition), 0.2)
         x = self.conv2(x) + self.noise_scale[1].view(1, -1, 1, 1) * noise[1]
         return F.leaky_relu(self.norm2(x, condition), 0.2)
@@ -49,16 +50,17 @@ class FieldUpBlock(nn.Module):
 
 class FieldGenerator(nn.Module):
     """Latents (see :meth:`latent_shapes`) and class weights ``N×K`` → ``N×channels×fh×fw`` in
-    [-1, 1] for a noise field of ``h×w`` (``f`` = :attr:`factor`)."""
+    [-1, 1] for a noise field of ``h×w`` (``f`` = :attr:`factor`). ``upsample`` is each stage's
+    ×2 upsampling, ``nearest`` or ``bilinear``; it has no weights."""
 
     def __init__(self, classes: int, local: int, global_: int, embed: int, widths: tuple[int, ...],
-                 channels: int = 3) -> None:
+                 channels: int = 3, upsample: str = "nearest") -> None:
         super().__init__()
         self.local, self.global_ = local, global_
         self.embed = nn.Linear(classes, embed, bias=False)  # linear: mixing labels mixes embeddings
         condition = embed + global_
         self.stem = nn.Conv2d(local + global_, widths[0], 3, padding=1, padding_mode="reflect")
-        self.blocks = nn.ModuleList(FieldUpBlock(a, b, condition) for a, b in zip(widths[:-1], widths[1:]))
+        self.blocks = nn.ModuleList(FieldUpBlock(a, b, condition, upsample) for a, b in zip(widths[:-1], widths[1:]))
         self.head = nn.Conv2d(widths[-1], channels, 3, padding=1, padding_mode="reflect")
         self.factor = 2 ** len(self.blocks)
 
@@ -70,7 +72,7 @@ class FieldGenerator(nn.Module):
         reach, scale = self.stem.kernel_size[0] // 2, 1
         for block in self.blocks:
             scale *= 2
-            reach += (block.conv1.kernel_size[0] // 2 + block.conv2.kernel_size[0] // 2) / scale
+            reach += (block.up.reach() + block.conv1.kernel_size[0] // 2 + block.conv2.kernel_size[0] // 2) / scale
         reach += (self.head.kernel_size[0] // 2) / scale
         return math.ceil(reach) + 1
 

@@ -97,7 +97,8 @@ def _output_size(config: Any, options: GenerateOptions, inputs: Any) -> tuple[in
 
 @dataclass
 class PatternConfig:
-    """Settings of the pattern GAN; the defaults are the shipped models' architecture."""
+    """Settings of the pattern GAN; the defaults are the shipped models' architecture (``pattern.canvas``
+    predates ``upsample`` and uses nearest upsampling)."""
 
     labels: tuple[str, ...] = ()  # class names, filled in from the training data
     local_channels: int = setting(16, minimum=1, maximum=1024)  # channels of the spatial noise field (1/16 of the output size)
@@ -110,6 +111,16 @@ class PatternConfig:
     jitter: float = setting(0.25, minimum=0, below=1)  # random rescaling of each crop's source, ± this fraction
     lr_g: float = setting(1e-4, above=0, maximum=1)  # generator Adam learning rate (two time-scale rule, Heusel et al. 2017)
     lr_d: float = setting(4e-4, above=0, maximum=1)  # discriminator Adam learning rate
+    # generator's ×2 upsampling: nearest | bilinear (no 2-pixel ripple; see artgan.nn.conditional.Upsample2x);
+    # models stored before this setting existed (pattern.canvas) were trained with nearest
+    upsample: str = setting("bilinear", before="nearest")
+
+    def __post_init__(self) -> None:
+        from artgan.errors import ArtganError
+        from artgan.nn.conditional import UPSAMPLE_MODES
+
+        if self.upsample not in UPSAMPLE_MODES:
+            raise ArtganError(f"pattern setting upsample: {self.upsample!r} is not one of {', '.join(UPSAMPLE_MODES)}")
 
 
 class PatternPlugin(Plugin):
@@ -140,7 +151,7 @@ class PatternPlugin(Plugin):
             tag="textures",
             task="generate",
             path=PRESETS_DIR / "textures",
-            sha256="45233396f0bea913720c371c26599a3820c0c2cfbb7a90becc490d052edc82fd",
+            sha256="93af2bfb9c7db17a6f96a5417c28d49c45fbf6cf7603058301e9a1ba6c9f9c1b",
             licence="BSD-3-Clause (trained mostly on Freedoom textures; credit the Freedoom contributors)",
             description="tileable textures, any size: brick, liquid, metal, paper, rock, wood",
         ),
@@ -174,7 +185,8 @@ class PatternPlugin(Plugin):
 
         classes = max(1, len(config.labels))
         return {
-            "G": PatternGenerator(classes, config.local_channels, config.global_channels, config.embed, config.widths),
+            "G": PatternGenerator(classes, config.local_channels, config.global_channels, config.embed, config.widths,
+                                  upsample=config.upsample),
             "D": ProjectionDiscriminator(classes, config.d_widths),
         }
 
