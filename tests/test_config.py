@@ -85,4 +85,3 @@ def test_a_setting_added_later_reads_older_stored_configs_with_the_value_they_we
     assert from_dict(Grown, {"width": 4}).upsample == "nearest", "a config stored before the setting existed"
     assert from_dict(Grown, {"width": 4, "upsample": "bilinear"}).upsample == "bilinear"
     assert from_dict(Grown, to_dict(Grown())) == Grown()
-
