@@ -12,18 +12,18 @@ from artgan.nn.conditional import Upsample2x
 def test_bilinear_equals_bilinear_interpolation_inside_and_nearest_repeats_pixels():
     x = torch.randn(2, 3, 9, 11, generator=torch.Generator().manual_seed(0))
     want = F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=False)
-    got = Upsample2x("bilinear")(x)
+    got = Upsample2x(3, "bilinear")(x)
     assert got.shape == want.shape
     assert torch.allclose(got[..., 1:-1, 1:-1], want[..., 1:-1, 1:-1], atol=1e-6)
-    assert torch.equal(Upsample2x("nearest")(x), x.repeat_interleave(2, -2).repeat_interleave(2, -1))
+    assert torch.equal(Upsample2x(3, "nearest")(x), x.repeat_interleave(2, -2).repeat_interleave(2, -1))
     with pytest.raises(ValueError, match="nearest, bilinear"):
-        Upsample2x("bicubic")
+        Upsample2x(3, "bicubic")
 
 
 def test_circular_bilinear_upsampling_wraps_around():
     # upsampling commutes with a roll by one cell (two pixels) only if the edges wrap
     x = torch.randn(1, 2, 6, 8, generator=torch.Generator().manual_seed(1))
-    up = Upsample2x("bilinear")
+    up = Upsample2x(2, "bilinear")
     set_padding(up, "circular")
     assert torch.allclose(up(torch.roll(x, 1, dims=-1)), torch.roll(up(x), 2, dims=-1), atol=1e-6)
     set_padding(up, "reflect")

@@ -42,21 +42,21 @@ class Upsample2x(nn.Module):
     clamp at the edges). Nearest repetition followed by a 3×3 convolution lets a generator make
     even and odd pixels differ, a faint 2-pixel ripple; the blur takes that freedom away."""
 
-    def __init__(self, mode: str = "nearest", padding_mode: str = "reflect") -> None:
+    def __init__(self, channels: int, mode: str = "nearest", padding_mode: str = "reflect") -> None:
         super().__init__()
         if mode not in UPSAMPLE_MODES:
             raise ValueError(f"upsampling mode {mode!r}: expected one of {', '.join(UPSAMPLE_MODES)}")
         self.mode, self.padding_mode = mode, padding_mode
         taps = torch.tensor([1.0, 2.0, 1.0])
-        self.register_buffer("kernel", (taps[:, None] * taps[None, :] / 16).view(1, 1, 3, 3), persistent=False)
+        blur = (taps[:, None] * taps[None, :] / 16).expand(channels, 1, 3, 3).contiguous()  # one per channel: a fixed shape, as ONNX needs
+        self.register_buffer("kernel", blur, persistent=False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = F.interpolate(x, scale_factor=2, mode="nearest")
         if self.mode == "nearest":
             return x
-        channels = x.shape[1]
         x = F.pad(x, (1, 1, 1, 1), mode=self.padding_mode)
-        return F.conv2d(x, self.kernel.to(x.dtype).expand(channels, 1, 3, 3), groups=channels)
+        return F.conv2d(x, self.kernel.to(x.dtype), groups=self.kernel.shape[0])
 
     def reach(self) -> int:
         """Pixels of context each side (at the upsampled scale) that decide an output pixel."""

@@ -34,7 +34,7 @@ class FieldUpBlock(nn.Module):
 
     def __init__(self, cin: int, cout: int, condition: int, upsample: str = "nearest") -> None:
         super().__init__()
-        self.up = Upsample2x(upsample)
+        self.up = Upsample2x(cin, upsample)
         self.conv1 = nn.Conv2d(cin, cout, 3, padding=1, padding_mode="reflect")
         self.conv2 = nn.Conv2d(cout, cout, 3, padding=1, padding_mode="reflect")
         self.norm1 = ConditionalBatchNorm(cout, condition)

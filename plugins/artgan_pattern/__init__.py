@@ -14,9 +14,10 @@ larger than 1024 px are rendered tile by tile, so memory stays bounded up to 163
 from __future__ import annotations
 
 import math
+import typing
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from artgan.config import option, setting
 from artgan.outputs import Images
@@ -95,6 +96,9 @@ def _output_size(config: Any, options: GenerateOptions, inputs: Any) -> tuple[in
     return height, width
 
 
+Upsample = Literal["nearest", "bilinear"]  # the modes of artgan.nn.conditional.Upsample2x
+
+
 @dataclass
 class PatternConfig:
     """Settings of the pattern GAN; the defaults are the shipped models' architecture (``pattern.canvas``
@@ -113,14 +117,14 @@ class PatternConfig:
     lr_d: float = setting(4e-4, above=0, maximum=1)  # discriminator Adam learning rate
     # generator's ×2 upsampling: nearest | bilinear (no 2-pixel ripple; see artgan.nn.conditional.Upsample2x);
     # models stored before this setting existed (pattern.canvas) were trained with nearest
-    upsample: str = setting("bilinear", before="nearest")
+    upsample: Upsample = setting("bilinear", before="nearest")
 
-    def __post_init__(self) -> None:
+    def __post_init__(self) -> None:  # checked here too, so Python callers get the same error as -c (no torch import)
         from artgan.errors import ArtganError
-        from artgan.nn.conditional import UPSAMPLE_MODES
 
-        if self.upsample not in UPSAMPLE_MODES:
-            raise ArtganError(f"pattern setting upsample: {self.upsample!r} is not one of {', '.join(UPSAMPLE_MODES)}")
+        modes = typing.get_args(Upsample)
+        if self.upsample not in modes:
+            raise ArtganError(f"pattern setting upsample: {self.upsample!r} is not one of {', '.join(modes)}")
 
 
 class PatternPlugin(Plugin):
