@@ -269,6 +269,14 @@ class Plugin:
         """The scalar loss of the phase named ``phase`` on ``batch`` and named values to log."""
         raise NotImplementedError
 
+    def schedule(self, nets: Mapping[str, nn.Module], config: Any, progress: float) -> None:
+        """Set what changes over a run (a dropout rate, a loss weight), before every training step.
+
+        ``progress`` is the share of the run done, ``step / steps`` in [0, 1), with ``steps`` the
+        run's total. What this sets must follow from ``progress`` alone, so that a resumed run
+        continues exactly. ``nets`` are the training networks by role. The default changes nothing.
+        """
+
     def preview(
         self, nets: Mapping[str, nn.Module], config: Any, batch: Any, generator: torch.Generator
     ) -> torch.Tensor:

@@ -52,6 +52,17 @@ def test_n_steps_then_resume_m_steps_equals_n_plus_m(tmp_path):
     _assert_same_run(tmp_path / "once", tmp_path / "twice")
 
 
+def test_a_run_saved_before_a_setting_existed_resumes_with_its_default(tmp_path):
+    run = tmp_path / "run"
+    train("mlp", "builtin:digits", run, steps=2, config=QUIET, device="cpu", progress=False)
+    config = ckpt.find_checkpoint(run).path / ckpt.CONFIG_FILE
+    meta = json.loads(config.read_text())
+    del meta["model_config"]["label_smoothing"]  # as written by a version without the setting
+    config.write_text(json.dumps(meta))
+    train(None, None, run, steps=4, resume=True, device="cpu", progress=False)
+    assert ckpt.find_checkpoint(run).step == 4
+
+
 def test_ctrl_c_saves_a_checkpoint_and_resume_finishes_the_same_run(tmp_path):
     args = ["--steps", "2500", "--quiet", *sum((["-c", o] for o in TINY_MLP + ["log_every=5", "sample_every=0", "checkpoint_every=0"]), [])]
     cmd = [sys.executable, "-m", "artgan", "train", "mlp", "--data", "builtin:digits", *args]

@@ -42,6 +42,49 @@ def test_discriminator_dropout_keeps_the_architecture_and_only_acts_in_training(
         check_ranges(MLPConfig(d_dropout=1.0))
 
 
+def test_dropout_schedule_falls_linearly_after_its_start_and_is_set_before_each_step(tmp_path, monkeypatch):
+    from artgan.api import train
+    from artgan.errors import ArtganError
+    from artgan_mlp import dropout_at
+    from artgan_mlp.model import Discriminator
+
+    config = MLPConfig(d_dropout=0.5, d_dropout_end=0.1, d_dropout_anneal_start=0.5)
+    assert [dropout_at(p, config) for p in (0.0, 0.5, 0.75, 1.0)] == pytest.approx([0.5, 0.5, 0.3, 0.1])
+    assert dropout_at(0.9, MLPConfig(d_dropout=0.4)) == 0.4, "no end rate: constant"
+    D = plugin.build(config)["D"]
+    D.set_dropout(0.2)
+    assert [m.p for m in D.modules() if isinstance(m, torch.nn.Dropout)] == [0.2] * 3
+    with pytest.raises(ArtganError, match="d_dropout > 0"):
+        MLPConfig(d_dropout=0, d_dropout_end=0.2)
+
+    rates = []
+    monkeypatch.setattr(Discriminator, "set_dropout", lambda self, rate: rates.append(round(rate, 6)))
+    overrides = ["z_dim=8", "g_hidden=[16]", "d_hidden=[16]", "image_size=8", "batch_size=4", "workers=0",
+                 "sample_every=0", "checkpoint_every=0", "d_dropout_end=0.1", "d_dropout_anneal_start=0.5"]
+    train("mlp", "builtin:digits", tmp_path / "run", steps=4, config=overrides, device="cpu", progress=False)
+    assert rates == [0.5, 0.5, 0.5, 0.3], "set from the share done before steps 0, 1, 2, 3 of 4"
+
+
+def test_label_smoothing_is_cross_entropy_towards_one_minus_s_on_real_digits():
+    import torch.nn.functional as F
+
+    from artgan.errors import ArtganError
+
+    config = MLPConfig(z_dim=4, g_hidden=(8,), d_hidden=(8,), image_size=4, d_dropout=0, label_smoothing=0.1)
+    nets = plugin.build(config)
+    real = torch.rand(16, 1, 4, 4) * 2 - 1
+    torch.manual_seed(0)
+    loss, _ = plugin.loss("D", nets, real, config)
+    torch.manual_seed(0)
+    fake = nets["G"](torch.randn(16, 4))
+    real_logits, fake_logits = nets["D"](real), nets["D"](fake)
+    expected = (F.binary_cross_entropy_with_logits(real_logits, torch.full_like(real_logits, 0.9))
+                + F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits)))
+    torch.testing.assert_close(loss, expected)
+    with pytest.raises(ArtganError, match="nonsaturating"):
+        MLPConfig(objective="hinge", label_smoothing=0.1)
+
+
 def test_losses_push_the_right_way():
     config = MLPConfig(z_dim=4, g_hidden=(8,), d_hidden=(8,), image_size=4, d_dropout=0)  # a deterministic D
     nets = plugin.build(config)

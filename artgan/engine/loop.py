@@ -227,7 +227,7 @@ class _Run:
         _seed_everything(train_cfg.seed)
         self.dataset = plugin.dataset(data, model_cfg)
         self.model_cfg = plugin.adapt_config(model_cfg, self.dataset)
-        if saved is not None and to_dict(self.model_cfg) != saved.meta["model_config"]:
+        if saved is not None and to_dict(self.model_cfg) != to_dict(model_cfg):  # model_cfg: the saved one, read
             raise ArtganError(f"the data at {data} no longer matches the run in {out} (its model settings would change)")
         self.phases: list[Phase] = list(plugin.phases(self.model_cfg))
         self.nets = self._build()
@@ -372,6 +372,7 @@ class _Run:
                             self._save()
                         raise
                     self._set_learning_rates()
+                    self.plugin.schedule(self.nets, self.model_cfg, self.step / cfg.steps)
                     for phase in self.phases:
                         if self.step % phase.every == 0:
                             self._run_phase(phase, batch, params_by_role)

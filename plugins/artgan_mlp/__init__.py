@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from artgan.config import option, setting
+from artgan.errors import ArtganError
 from artgan.outputs import Images
 from artgan.plugin import Phase, Plugin, Preset, Verb
 
@@ -43,7 +44,16 @@ class MLPConfig:
     beta1: float = setting(0.5, minimum=0, below=1)  # Adam β1 of both networks
     objective: Literal["nonsaturating", "lsgan", "hinge"] = "nonsaturating"  # GAN objective
     d_dropout: float = setting(0.5, minimum=0, below=1)  # dropout after each hidden layer of D (0 = none): keeps every digit
+    d_dropout_end: float | None = setting(None, minimum=0, below=1)  # D's dropout at the end of the run, reached linearly from d_dropout (None: d_dropout throughout)
+    d_dropout_anneal_start: float = setting(0.5, minimum=0, below=1)  # share of the run after which D's dropout moves towards d_dropout_end
     r1_gamma: float = setting(0.0, minimum=0, maximum=1000)  # R1 weight γ: D's loss adds γ/2·‖∇D(x)‖² on real digits
+    label_smoothing: float = setting(0.0, minimum=0, below=0.5)  # one-sided: D's target for real digits is 1 − this (nonsaturating only)
+
+    def __post_init__(self) -> None:
+        if self.d_dropout == 0 and self.d_dropout_end:  # D is then built without dropout layers to change
+            raise ArtganError("mlp setting d_dropout_end needs dropout in D to start from: give d_dropout > 0 too")
+        if self.label_smoothing and self.objective != "nonsaturating":
+            raise ArtganError(f"mlp setting label_smoothing applies to objective=nonsaturating, not {self.objective}")
 
 
 @dataclass
@@ -68,6 +78,16 @@ def generate(model: Any, options: GenerateOptions, inputs: None, generator: Any)
             return G(z)
 
     return Images(in_batches(options.n, options.batch_size, batch))
+
+
+def dropout_at(progress: float, config: MLPConfig) -> float:
+    """D's dropout rate at ``progress`` (share of the run done): ``d_dropout`` until
+    ``d_dropout_anneal_start``, then linearly to ``d_dropout_end`` at the end of the run."""
+    if config.d_dropout_end is None:
+        return config.d_dropout
+    start = config.d_dropout_anneal_start
+    moved = min(max((progress - start) / (1 - start), 0.0), 1.0)
+    return config.d_dropout + (config.d_dropout_end - config.d_dropout) * moved
 
 
 def _image_size(config: MLPConfig, options: GenerateOptions, inputs: Any) -> tuple[int, int]:
@@ -139,11 +159,18 @@ class MLPPlugin(Plugin):
             real_logits, fake_logits = nets["D"](real), nets["D"](fake)
             logs = {"real_score": real_logits.detach().mean(), "fake_score": fake_logits.detach().mean()}
             loss = d_loss(real_logits, fake_logits)
+            if config.label_smoothing:  # BCE towards 1 − s on real digits (Salimans et al. 2016, §3.4):
+                # (1 − s)·softplus(−x) + s·softplus(x) = softplus(−x) + s·x
+                loss = loss + config.label_smoothing * real_logits.float().mean()
             if config.r1_gamma:
                 penalty = r1_penalty(nets["D"], real)
                 loss, logs["r1"] = loss + penalty * (config.r1_gamma / 2), penalty.detach()
             return loss, logs
         return g_loss(nets["D"](nets["G"](z))), {}
+
+    def schedule(self, nets: Any, config: MLPConfig, progress: float) -> None:
+        if config.d_dropout_end is not None:
+            nets["D"].set_dropout(dropout_at(progress, config))
 
     def preview(self, nets: Any, config: MLPConfig, batch: Any, generator: Any) -> Any:
         import torch

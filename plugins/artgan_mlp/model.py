@@ -39,5 +39,11 @@ class Discriminator(nn.Module):
         super().__init__()
         self.net = nn.Sequential(*_mlp([image_size * image_size, *hidden, 1], dropout))
 
+    def set_dropout(self, rate: float) -> None:
+        """Change the dropout rate of every hidden layer (a schedule over training)."""
+        for module in self.net:
+            if isinstance(module, nn.Dropout):
+                module.p = rate
+
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         return self.net(images.flatten(1)).squeeze(1)
