@@ -8,6 +8,7 @@ import torch
 import artgan
 from artgan_mlp import MLPConfig, plugin
 from artgan_mlp.data import load_dataset
+from conftest import TINY_MLP
 
 
 def test_architecture_is_the_seeds():
@@ -59,8 +60,7 @@ def test_dropout_schedule_falls_linearly_after_its_start_and_is_set_before_each_
 
     rates = []
     monkeypatch.setattr(Discriminator, "set_dropout", lambda self, rate: rates.append(round(rate, 6)))
-    overrides = ["z_dim=8", "g_hidden=[16]", "d_hidden=[16]", "image_size=8", "batch_size=4", "workers=0",
-                 "sample_every=0", "checkpoint_every=0", "d_dropout_end=0.1", "d_dropout_anneal_start=0.5"]
+    overrides = TINY_MLP + ["sample_every=0", "checkpoint_every=0", "d_dropout_end=0.1", "d_dropout_anneal_start=0.5"]
     train("mlp", "builtin:digits", tmp_path / "run", steps=4, config=overrides, device="cpu", progress=False)
     assert rates == [0.5, 0.5, 0.5, 0.3], "set from the share done before steps 0, 1, 2, 3 of 4"
 
