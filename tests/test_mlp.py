@@ -65,6 +65,26 @@ def test_dropout_schedule_falls_linearly_after_its_start_and_is_set_before_each_
     assert rates == [0.5, 0.5, 0.5, 0.3], "set from the share done before steps 0, 1, 2, 3 of 4"
 
 
+def test_r1_switches_on_at_r1_start_and_only_then(tmp_path, monkeypatch):
+    import artgan.engine.losses as losses
+    from artgan.api import train
+    from artgan.errors import ArtganError
+    from artgan_mlp import r1_gamma_at
+
+    config = MLPConfig(r1_gamma=0.1, r1_start=0.5)
+    assert [r1_gamma_at(p, config) for p in (0.0, 0.49, 0.5, 0.9)] == [0.0, 0.0, 0.1, 0.1]
+    assert plugin.build(config)["D"].r1_gamma == 0.0, "a D built for this run starts without R1"
+    assert plugin.build(MLPConfig(r1_gamma=0.1))["D"].r1_gamma == 0.1
+    with pytest.raises(ArtganError, match="r1_gamma > 0"):
+        MLPConfig(r1_start=0.5)
+
+    penalised, real_penalty = [], losses.r1_penalty
+    monkeypatch.setattr(losses, "r1_penalty", lambda D, real: penalised.append(True) or real_penalty(D, real))
+    overrides = TINY_MLP + ["sample_every=0", "checkpoint_every=0", "r1_gamma=0.1", "r1_start=0.5", "augment=translation"]
+    train("mlp", "builtin:digits", tmp_path / "run", steps=4, config=overrides, device="cpu", progress=False)
+    assert len(penalised) == 2, "R1 in the D phase of steps 2 and 3 of 4 only (read through the augmenting wrapper)"
+
+
 def test_label_smoothing_is_cross_entropy_towards_one_minus_s_on_real_digits():
     import torch.nn.functional as F
 

@@ -64,6 +64,15 @@ class Augmented(nn.Module):
         self.net = net
         self.pipeline = pipeline
 
+    def __getattr__(self, name: str):  # noqa: ANN204 - whatever the wrapped net holds
+        """Attributes the wrapper lacks are the wrapped net's (a plugin's loss may read its settings)."""
+        try:
+            return super().__getattr__(name)
+        except AttributeError:
+            if name == "net":  # not set yet (during __init__): nothing to forward to
+                raise
+            return getattr(self.net, name)
+
     def forward(self, images, *args, **kwargs):  # noqa: ANN001, ANN201 - mirrors the wrapped net
         if images.dim() == 4:
             # kornia's colour ops expect [0, 1]; artgan images are in [-1, 1]

@@ -47,6 +47,7 @@ class MLPConfig:
     d_dropout_end: float | None = setting(None, minimum=0, below=1)  # D's dropout at the end of the run, reached linearly from d_dropout (None: d_dropout throughout)
     d_dropout_anneal_start: float = setting(0.5, minimum=0, below=1)  # share of the run after which D's dropout moves towards d_dropout_end
     r1_gamma: float = setting(0.0, minimum=0, maximum=1000)  # R1 weight γ: D's loss adds γ/2·‖∇D(x)‖² on real digits
+    r1_start: float = setting(0.0, minimum=0, below=1)  # share of the run after which R1 applies (0: from the first step)
     label_smoothing: float = setting(0.0, minimum=0, below=0.5)  # one-sided: D's target for real digits is 1 − this (nonsaturating only)
 
     def __post_init__(self) -> None:
@@ -54,6 +55,8 @@ class MLPConfig:
             raise ArtganError("mlp setting d_dropout_end needs dropout in D to start from: give d_dropout > 0 too")
         if self.label_smoothing and self.objective != "nonsaturating":
             raise ArtganError(f"mlp setting label_smoothing applies to objective=nonsaturating, not {self.objective}")
+        if self.r1_start and not self.r1_gamma:
+            raise ArtganError("mlp setting r1_start needs an R1 weight to switch on: give r1_gamma > 0 too")
 
 
 @dataclass
@@ -88,6 +91,11 @@ def dropout_at(progress: float, config: MLPConfig) -> float:
     start = config.d_dropout_anneal_start
     moved = min(max((progress - start) / (1 - start), 0.0), 1.0)
     return config.d_dropout + (config.d_dropout_end - config.d_dropout) * moved
+
+
+def r1_gamma_at(progress: float, config: MLPConfig) -> float:
+    """The R1 weight at ``progress`` (share of the run done): 0 before ``r1_start``, ``r1_gamma`` from then on."""
+    return config.r1_gamma if progress >= config.r1_start else 0.0
 
 
 def _image_size(config: MLPConfig, options: GenerateOptions, inputs: Any) -> tuple[int, int]:
@@ -135,10 +143,9 @@ class MLPPlugin(Plugin):
     def build(self, config: MLPConfig) -> dict[str, Any]:
         from artgan_mlp.model import Discriminator, Generator
 
-        return {
-            "G": Generator(config.z_dim, config.g_hidden, config.image_size),
-            "D": Discriminator(config.d_hidden, config.image_size, config.d_dropout),
-        }
+        D = Discriminator(config.d_hidden, config.image_size, config.d_dropout)
+        D.r1_gamma = r1_gamma_at(0.0, config)
+        return {"G": Generator(config.z_dim, config.g_hidden, config.image_size), "D": D}
 
     def dataset(self, source: str, config: MLPConfig) -> Any:
         from artgan_mlp.data import load_dataset
@@ -162,15 +169,17 @@ class MLPPlugin(Plugin):
             if config.label_smoothing:  # BCE towards 1 − s on real digits (Salimans et al. 2016, §3.4):
                 # (1 − s)·softplus(−x) + s·softplus(x) = softplus(−x) + s·x
                 loss = loss + config.label_smoothing * real_logits.float().mean()
-            if config.r1_gamma:
+            gamma = nets["D"].r1_gamma  # set by schedule(): R1 may start part-way through the run
+            if gamma:
                 penalty = r1_penalty(nets["D"], real)
-                loss, logs["r1"] = loss + penalty * (config.r1_gamma / 2), penalty.detach()
+                loss, logs["r1"] = loss + penalty * (gamma / 2), penalty.detach()
             return loss, logs
         return g_loss(nets["D"](nets["G"](z))), {}
 
     def schedule(self, nets: Any, config: MLPConfig, progress: float) -> None:
         if config.d_dropout_end is not None:
             nets["D"].set_dropout(dropout_at(progress, config))
+        nets["D"].r1_gamma = r1_gamma_at(progress, config)
 
     def preview(self, nets: Any, config: MLPConfig, batch: Any, generator: Any) -> Any:
         import torch

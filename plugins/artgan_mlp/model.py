@@ -32,12 +32,14 @@ class Discriminator(nn.Module):
     """Images ``N×1×S×S`` → one real/fake logit each (no sigmoid: losses take logits).
 
     ``dropout`` after each hidden layer regularises it as in the original GAN paper
-    (Goodfellow et al. 2014, §5: dropout in the discriminator).
+    (Goodfellow et al. 2014, §5: dropout in the discriminator). ``r1_gamma`` is the R1 weight
+    the loss applies this step, kept here because the plugin's schedule may change it mid-run.
     """
 
     def __init__(self, hidden: tuple[int, ...], image_size: int, dropout: float = 0.0) -> None:
         super().__init__()
         self.net = nn.Sequential(*_mlp([image_size * image_size, *hidden, 1], dropout))
+        self.r1_gamma = 0.0
 
     def set_dropout(self, rate: float) -> None:
         """Change the dropout rate of every hidden layer (a schedule over training)."""
