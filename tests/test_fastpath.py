@@ -34,6 +34,7 @@ def _plain(G, x):
     ((4, 1, 1, "resize"), (1, 16, 16), False),
     ((8, 2, 2, "resize"), (1, 37, 45), True),  # odd sizes: the generator pads, the border code reflects
     ((8, 2, 1, "resize"), (2, 40, 56), False),  # a batch of two
+    ((8, 2, 2, "bilinear"), (1, 37, 45), True),  # bilinear upsampling: a 6-tap transposed kernel
     ((6, 2, 1, "transpose"), (1, 33, 20), True),  # the paper's upsampling runs as it is, in the fused loop
     ((4, 3, 1, "resize"), (1, 9, 5), False),  # thinner than the reflection: replicate padding first
 ])
@@ -73,12 +74,17 @@ def test_recorded_statistics_replay_on_the_fused_path():
     assert (own - results[1]).abs().max() > 1e-3
 
 
-def test_transposed_kernel_is_upsample_pad_conv():
-    """One transposed convolution of the replicate-padded input is nearest ×2, reflection pad, 3×3 conv."""
+@pytest.mark.parametrize("kind, upsampled", [
+    ("resize", lambda x: F.pad(F.interpolate(x, scale_factor=2, mode="nearest"), (1, 1, 1, 1), mode="reflect")),
+    ("bilinear", lambda x: F.pad(F.interpolate(x, scale_factor=2, mode="bilinear"), (1, 1, 1, 1), mode="replicate")),
+])
+def test_transposed_kernel_is_upsample_pad_conv(kind, upsampled):
+    """One transposed convolution of the replicate-padded input is ×2 upsampling, padding, 3×3 conv."""
     torch.manual_seed(1)
     x, weight = torch.randn(2, 5, 7, 6, dtype=torch.float64), torch.randn(4, 5, 3, 3, dtype=torch.float64)
-    expected = F.conv2d(F.pad(F.interpolate(x, scale_factor=2, mode="nearest"), (1, 1, 1, 1), mode="reflect"), weight)
-    got = F.conv_transpose2d(F.pad(x, (1, 1, 1, 1), mode="replicate"), blocks._transposed_kernel(weight), stride=2, padding=3)
+    expected = F.conv2d(upsampled(x), weight)
+    padding = blocks._transposed_taps(kind)[1]
+    got = F.conv_transpose2d(F.pad(x, (1, 1, 1, 1), mode="replicate"), blocks._transposed_kernel(weight, kind), stride=2, padding=padding)
     assert got.shape == expected.shape
     assert (got - expected).abs().max() < 1e-10
 

@@ -77,7 +77,7 @@ class TranslatorConfig:
     width: int = setting(12, minimum=1, maximum=1024)  # generator channels at full resolution (the paper's ngf: 64)
     downsamplings: int = setting(2, minimum=0, maximum=6)  # stride-2 stages of the generator (paper: 2)
     blocks: int = setting(4, minimum=0, maximum=64)  # residual blocks at the lowest resolution (paper: 9 at 256 px)
-    upsample: Literal["resize", "transpose"] = "resize"  # resize-conv, or transposed conv (paper)
+    upsample: Literal["resize", "bilinear", "transpose"] = "resize"  # nearest resize-conv, bilinear resize-conv (no grid), or transposed conv (paper)
     d_width: int = setting(64, minimum=1, maximum=1024)  # discriminator channels in its first layer (paper's ndf)
     d_layers: int = setting(3, minimum=1, maximum=8)  # PatchGAN depth; 3 sees 70×70 patches
     crop: int = setting(128, minimum=16, maximum=4096)  # side of the random training crops (paper: 256)
