@@ -8,7 +8,9 @@ more. This keeps the training list as it is and writes:
   name order (neither list's near-copies: a photo whose 32×32 grayscale thumbnail correlates
   above 0.95 with a training photo's is left out, as in ``make_painting_split.py``);
 - ``photos-extra.txt``: the photos in neither list, which a measuring network (the painter
-  classifier of ``painter_classifier.py``) may learn from, and later styles may train on.
+  classifier of ``painter_classifier.py``) may learn from, and later styles may train on;
+- ``photos-styles.txt``: ``photos-train.txt`` and ``photos-extra.txt`` together, every photo
+  outside the held-out list: what styles train on from now on (night scenes included).
 
 Deterministic: the same data gives the same lists.
 
@@ -53,6 +55,9 @@ def main() -> None:
     write_list(SPLITS / "photos-extra.txt",
                "Photos in neither photos-train.txt nor photos-heldout.txt: for measuring networks (painter_classifier.py)",
                extra)
+    write_list(SPLITS / "photos-styles.txt",
+               "Photos styles train on: photos-train.txt, then photos-extra.txt; none of photos-heldout.txt "
+               "(make_photo_split.py)", train + extra)
     print(f"{len(train)} train (unchanged), {len(heldout)} held out, {len(extra)} extra, "
           f"{len(copies)} near-copies of training photos left out")
 

@@ -14,6 +14,9 @@ trained from now on train on ``paintings-train/``):
   since a mean over photos lets the fine detail a style smooths away hide a grid it adds to
   smooth ones), and ``grid_flat``: the same figure for the
   generator's answer to flat grey and coloured 256 px pictures (their mean and largest);
+- ``tone_reversal``: how far the generator's answer to smooth ramps (a grey one and three
+  dark night-sky ones, :mod:`artgan.metrics.tone`) swings up and down in brightness where it
+  should run one way: 0 keeps dark below light, towards 1 bands; the arcs across night skies;
 - with ``--classifier FILE`` (``benchmarks/painter_classifier.py``: loaded, or trained and
   saved there): ``painter_share``, the share of the stylized held-out photos a painter-vs-photo
   classifier calls the painter's (argmax), and ``painter_vs_photo_share`` (P(painter) >
@@ -46,6 +49,7 @@ from artgan.images import list_images, read_all, to_tensor
 from artgan.nn import norm_statistics
 from artgan.inference.tiling import translate_tiled
 from artgan.metrics.grid import flat_response, grid_energy
+from artgan.metrics.tone import ramp_response
 from artgan_cyclegan import CycleGANPlugin, stylize
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -78,12 +82,14 @@ def quality(model: artgan.Model, data: Path, n: int) -> dict:
 
 def grid(model: artgan.Model, photos: list[Image.Image], pictures: list[Image.Image]) -> dict:
     """The grid figure of the held-out ``photos`` (at most 512 px, as ``quality`` sees them), of
-    their stylized ``pictures``, and of the model's answer to flat pictures."""
+    their stylized ``pictures``, and of the model's answer to flat pictures; and its answer's
+    tone reversals on smooth ramps."""
     inputs = [grid_energy(to_tensor(photo)[None]).item() for photo in photos]
     outputs = [grid_energy(to_tensor(picture)[None]).item() for picture in pictures]
     with torch.no_grad():
         flat = flat_response(lambda x: CycleGANPlugin._translate(model, x))
-    return {"grid_input": sum(inputs) / len(inputs), "grid_output": sum(outputs) / len(outputs),
+        ramps = ramp_response(lambda x: CycleGANPlugin._translate(model, x))
+    return {"tone_reversal": ramps,"grid_input": sum(inputs) / len(inputs), "grid_output": sum(outputs) / len(outputs),
             "grid_higher": sum(o > i for o, i in zip(outputs, inputs)),  # photos whose output has more than they had
             "grid_output_each": outputs, "grid_input_each": inputs,
             "grid_flat": {"mean": flat["mean"], "max": flat["max"], "rms_levels": flat["rms_levels"]}}

@@ -74,3 +74,28 @@ def test_shipped_styles_load_and_translate(style):
     card = (plugin.presets[[p.tag for p in plugin.presets].index(style)].path / "MODEL_CARD.md").read_text()
     for needed in ("artgan train cyclegan", "Wall time", "Hardware", "style_swd", "content_ssim"):
         assert needed in card, needed
+
+
+def test_photo_exposure_darkens_and_brightens_photos_only(tmp_path):
+    from artgan_cyclegan.data import expose
+
+    grey = torch.full((3, 4, 4), 0.0)
+    assert torch.allclose(expose(grey, 0.0), grey, atol=1e-6)
+    assert expose(grey, -2.0).mean() < -0.3 < 0.3 < expose(grey, 2.0).mean()
+    assert expose(torch.ones(3, 2, 2), 3.0).max() <= 1, "clipped at white"
+    config = plugin.tiny_config()
+    source = plugin.test_source(tmp_path, config)
+    config.photo_exposure = 2.0
+    torch.manual_seed(0)
+    plain = plugin.dataset(source, plugin.tiny_config())
+    exposed = plugin.dataset(source, config)
+    torch.manual_seed(1)
+    a = plain[0]
+    torch.manual_seed(1)
+    b = exposed[0]
+    assert not torch.allclose(a["A"], b["A"]), "the photo's exposure moved"
+    assert torch.equal(a["B"], b["B"]), "the painting is left as it is"
+    from artgan.config import check_ranges
+
+    with pytest.raises(ArtganError, match="photo_exposure"):
+        check_ranges(CycleGANConfig(photo_exposure=-1))

@@ -83,6 +83,7 @@ class TranslatorConfig:
     crop: int = setting(128, minimum=16, maximum=4096)  # side of the random training crops (paper: 256)
     scale_min: int = setting(144, minimum=16, maximum=8192)  # before cropping, each image's shorter side is scaled to a random
     scale_max: int = setting(288, minimum=16, maximum=8192)  # size in [scale_min, scale_max] (paper: 286 for both)
+    photo_exposure: float = setting(0.0, minimum=0, maximum=4)  # photos' exposure moved by a random ±this many stops while training (0: off), so dark scenes are learnt too
 
 
 @dataclass
@@ -177,7 +178,7 @@ class CycleGANPlugin(Plugin):
         smallest = 3 * 2**config.d_layers  # a PatchGAN of d_layers layers scores nothing below this
         if config.crop < smallest:
             raise ArtganError(f"crop {config.crop} is too small for a {config.d_layers}-layer PatchGAN; use crop ≥ {smallest}")
-        return unpaired(source, config.crop, config.scale_min, config.scale_max)
+        return unpaired(source, config.crop, config.scale_min, config.scale_max, config.photo_exposure)
 
     def loss(self, phase: str, nets: Any, batch: Any, config: CycleGANConfig) -> tuple[Any, dict[str, Any]]:
         import torch

@@ -94,7 +94,7 @@ class CUTPlugin(CycleGANPlugin):
         if config.crop % 2**config.downsamplings:
             raise ArtganError(f"crop {config.crop} must be a multiple of 2**downsamplings = {2**config.downsamplings} "
                               "(the PatchNCE loss reads the encoder at the crop's own size); e.g. -c crop=128")
-        return unpaired(source, config.crop, config.scale_min, config.scale_max)
+        return unpaired(source, config.crop, config.scale_min, config.scale_max, config.photo_exposure)
 
     def loss(self, phase: str, nets: Any, batch: Any, config: CUTConfig) -> tuple[Any, dict[str, Any]]:
         import torch
