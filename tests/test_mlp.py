@@ -22,6 +22,7 @@ def test_architecture_is_the_seeds():
     assert out.shape == (3, 1, 28, 28) and out.min() >= -1 and out.max() <= 1
     phases = plugin.phases(MLPConfig())
     assert [(p.name, p.lr, p.betas) for p in phases] == [("D", 2e-4, (0.5, 0.999)), ("G", 2e-4, (0.5, 0.999))]
+    assert [p.lr for p in plugin.phases(MLPConfig(g_lr=1e-4))] == [2e-4, 1e-4], "g_lr: G's own rate"
 
 
 def test_discriminator_dropout_keeps_the_architecture_and_only_acts_in_training():

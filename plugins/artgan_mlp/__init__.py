@@ -40,7 +40,8 @@ class MLPConfig:
     g_hidden: tuple[int, ...] = setting((256, 512, 1024), minimum=1, maximum=65_536)  # generator hidden widths (ReLU)
     d_hidden: tuple[int, ...] = setting((1024, 512, 256), minimum=1, maximum=65_536)  # discriminator hidden widths (ReLU)
     image_size: int = setting(28, minimum=2, maximum=1024)  # images are image_size × image_size grayscale
-    lr: float = setting(2e-4, above=0, maximum=1)  # Adam learning rate of both networks
+    lr: float = setting(2e-4, above=0, maximum=1)  # Adam learning rate of D (and of G unless g_lr is given)
+    g_lr: float | None = setting(None, above=0, maximum=1)  # Adam learning rate of G (None: lr); a slower G is the two time-scale rule
     beta1: float = setting(0.5, minimum=0, below=1)  # Adam β1 of both networks
     objective: Literal["nonsaturating", "lsgan", "hinge"] = "nonsaturating"  # GAN objective
     d_dropout: float = setting(0.5, minimum=0, below=1)  # dropout after each hidden layer of D (0 = none): keeps every digit
@@ -137,7 +138,7 @@ class MLPPlugin(Plugin):
         betas = (config.beta1, 0.999)
         return [
             Phase("D", trains=("D",), lr=config.lr, betas=betas),
-            Phase("G", trains=("G",), lr=config.lr, betas=betas),
+            Phase("G", trains=("G",), lr=config.lr if config.g_lr is None else config.g_lr, betas=betas),
         ]
 
     def build(self, config: MLPConfig) -> dict[str, Any]:
