@@ -14,6 +14,9 @@ trained from now on train on ``paintings-train/``):
   since a mean over photos lets the fine detail a style smooths away hide a grid it adds to
   smooth ones), and ``grid_flat``: the same figure for the
   generator's answer to flat grey and coloured 256 px pictures (their mean and largest);
+- ``grid_peaks_output`` beside ``grid_peaks_input``: :func:`artgan.metrics.grid.stride_peaks`,
+  how far the power on the generator's stride frequencies (k/4 cycles per pixel) stands above
+  the power around them, the grid alone without the strokes (photos: about 1–3);
 - ``tone_reversal``: how far the generator's answer to smooth ramps (a grey one and three
   dark night-sky ones, :mod:`artgan.metrics.tone`) swings up and down in brightness where it
   should run one way: 0 keeps dark below light, towards 1 bands; the arcs across night skies;
@@ -48,7 +51,7 @@ import artgan
 from artgan.images import list_images, read_all, to_tensor
 from artgan.nn import norm_statistics
 from artgan.inference.tiling import translate_tiled
-from artgan.metrics.grid import flat_response, grid_energy
+from artgan.metrics.grid import flat_response, grid_energy, stride_peaks
 from artgan.metrics.tone import ramp_response
 from artgan_cyclegan import CycleGANPlugin, stylize
 
@@ -86,10 +89,13 @@ def grid(model: artgan.Model, photos: list[Image.Image], pictures: list[Image.Im
     tone reversals on smooth ramps."""
     inputs = [grid_energy(to_tensor(photo)[None]).item() for photo in photos]
     outputs = [grid_energy(to_tensor(picture)[None]).item() for picture in pictures]
+    peaks_in = [stride_peaks(to_tensor(photo)[None]).item() for photo in photos]
+    peaks_out = [stride_peaks(to_tensor(picture)[None]).item() for picture in pictures]
     with torch.no_grad():
         flat = flat_response(lambda x: CycleGANPlugin._translate(model, x))
         ramps = ramp_response(lambda x: CycleGANPlugin._translate(model, x))
-    return {"tone_reversal": ramps,"grid_input": sum(inputs) / len(inputs), "grid_output": sum(outputs) / len(outputs),
+    return {"tone_reversal": ramps, "grid_peaks_input": sum(peaks_in) / len(peaks_in),
+            "grid_peaks_output": sum(peaks_out) / len(peaks_out),"grid_input": sum(inputs) / len(inputs), "grid_output": sum(outputs) / len(outputs),
             "grid_higher": sum(o > i for o, i in zip(outputs, inputs)),  # photos whose output has more than they had
             "grid_output_each": outputs, "grid_input_each": inputs,
             "grid_flat": {"mean": flat["mean"], "max": flat["max"], "rms_levels": flat["rms_levels"]}}

@@ -75,3 +75,20 @@ def test_flat_response_tells_a_gridding_network_from_a_smooth_one():
     assert calm["max"] < 0.01
     assert griddy["mean"] > 0.9 and len(griddy["each"]) == 10
     assert griddy["rms_levels"] > calm["rms_levels"] / 10
+
+
+def test_stride_peaks_find_a_grid_locked_to_the_stride_and_not_strokes():
+    from artgan.metrics.grid import stride_peaks
+
+    generator = torch.Generator().manual_seed(0)
+    noise = torch.rand(1, 3, 128, 128, generator=generator) * 2 - 1
+    smooth = torch.nn.functional.avg_pool2d(noise, 5, stride=1, padding=2)  # texture without a grid
+    rows, cols = torch.meshgrid(torch.arange(128), torch.arange(128), indexing="ij")
+    grid = (((rows % 4) == 0) | ((cols % 4) == 0)).float()[None, None] * 0.2  # a faint period-4 grid
+    assert stride_peaks(noise).item() < 3 and stride_peaks(smooth).item() < 3
+    assert stride_peaks(smooth + grid).item() > 30 * stride_peaks(smooth).item()
+    strokes = torch.sin(cols * 2 * math.pi / 5.3).float()[None, None].expand(1, 3, -1, -1)  # a period off the stride
+    assert stride_peaks(smooth + 0.2 * strokes).item() < 3
+    assert stride_peaks(torch.cat([smooth, smooth + grid])[..., :127, :126]).shape == (2,), "cropped to multiples of 4"
+    with pytest.raises(ValueError, match="32 px"):
+        stride_peaks(torch.zeros(1, 3, 16, 64))
