@@ -4,7 +4,7 @@
 ``Model.interpolate`` and ``stylize_image``) on the same seeds and inputs, in float16. A model
 retrained since has its entry rewritten from its new weights when it ships (``mlp.digits``:
 step 24,000 of a 40k-step schedule with dropout in D and EMA 50 kimg; the four ``cyclegan`` styles: the lighter generator
-trained on ``benchmarks/splits/paintings-train/``, ``vangogh`` and ``ukiyoe`` with bilinear upsampling; ``pattern.textures``: step 9,000 with bilinear upsampling on the regrouped
+trained on ``benchmarks/splits/paintings-train/``, ``vangogh`` (cycle λ 7.5) and ``ukiyoe`` with bilinear upsampling; ``pattern.textures``: step 9,000 with bilinear upsampling on the regrouped
 classes of ``benchmarks/splits/textures/``).
 """
 

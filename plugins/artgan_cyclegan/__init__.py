@@ -139,7 +139,7 @@ class CycleGANPlugin(Plugin):
         "paper": CycleGANConfig(width=64, downsamplings=2, blocks=9, upsample="transpose", crop=256, scale_min=286, scale_max=286),
     }
     presets = (
-        _style("vangogh", "painting in the manner of Vincent van Gogh", "cfb7c983c6f94a92f5117bdd2b74e5c0b451aa92e09322d6f9ef781498beaf27"),
+        _style("vangogh", "painting in the manner of Vincent van Gogh", "fdb85c932fb734e83b326865de56ef90c6a70e7a4f9eed18e5346d1199c02800"),
         _style("monet", "painting in the manner of Claude Monet", "4e46240f6ae0d7a1d975d9c2e3dc87194b713d03548b5ac6f918346eba714390"),
         _style("ukiyoe", "ukiyo-e woodblock print in the manner of Hokusai and Hiroshige", "6401519817a9bb6c209f2343ca2d1a6f3e71a66bba082f2cc77df6bf85f5dec8"),
         _style("cezanne", "painting in the manner of Paul Cézanne", "ca49ead5970d994d83d8a50e3b63a78febc34677a3bcffca0758797f572656b3"),
