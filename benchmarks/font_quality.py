@@ -10,9 +10,10 @@ The data split is by **family** (every weight and style of a family on one side)
     the held-out families' real glyphs is the ceiling; the target is ≥ 95 % for glyphs of
     ``generate``d fonts (random styles) and of few-shot completions (4 and 8 references).
 (b) **Few-shot style**: for each held-out font, its real glyphs of ``ABab`` (4 references)
-    or ``ABHabego`` (8) go to the style fit (encoder + latent optimisation, as ``font
-    complete`` does, on references already on the em box) and every other character is
-    compared with the real one: L1 (coverage in [0, 1]), SSIM, IoU of the ink (≥ 0.5).
+    or ``ABHabego`` (8) go to the style fit (encoder, latent optimisation and generator
+    tuning, as ``font complete`` does, on references already on the em box) and every other
+    character is compared with the real one: L1 (coverage in [0, 1]), SSIM, IoU of the ink
+    (≥ 0.5); ``model_latent_only`` is the same without the generator tuning.
     Baselines: the training font nearest (L1) to the references, and a fixed source font
     (the first training font, in file order, that has every character).
 (c) **Round trip**: generated glyphs → OTF and TTF files → outlines read back from the
@@ -42,15 +43,32 @@ REFS4, REFS8 = "ABab", "ABHabego"
 
 
 def classifier(classes: int) -> nn.Module:
-    """The judge of (a): three stride-2 convolutions and a linear layer on 64 px glyphs."""
-    return nn.Sequential(
-        nn.Conv2d(1, 32, 3, stride=2, padding=1), nn.ReLU(), nn.Conv2d(32, 64, 3, stride=2, padding=1), nn.ReLU(),
-        nn.Conv2d(64, 128, 3, stride=2, padding=1), nn.ReLU(), nn.AdaptiveAvgPool2d(4), nn.Flatten(),
-        nn.Dropout(0.3), nn.Linear(128 * 16, classes))
+    """The judge of (a): five 3×3 convolutions with batch norm (four of stride 2) and a linear layer on 64 px glyphs."""
+    layers: list[nn.Module] = []
+    for a, b, stride in ((1, 32, 2), (32, 64, 2), (64, 128, 1), (128, 128, 2), (128, 256, 2)):
+        layers += [nn.Conv2d(a, b, 3, stride=stride, padding=1), nn.BatchNorm2d(b), nn.ReLU()]
+    return nn.Sequential(*layers, nn.AdaptiveAvgPool2d(2), nn.Flatten(), nn.Dropout(0.3), nn.Linear(256 * 4, classes))
+
+
+def jitter(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    """Real glyphs as other fonts might draw them: shifted ±3 px, scaled ±8 %, strokes one pixel
+    bolder or thinner (a 3×3 max/min filter) for a third of the batch each. ``x`` is N×1×R×R in [0, 1]."""
+    n = len(x)
+    scale = 1 + (torch.rand(n, generator=generator) * 2 - 1) * 0.08
+    shift = (torch.randint(-3, 4, (n, 2), generator=generator).float() * 2 / x.shape[-1])
+    theta = torch.zeros(n, 2, 3)
+    theta[:, 0, 0] = theta[:, 1, 1] = 1 / scale
+    theta[:, :, 2] = shift
+    grid = F.affine_grid(theta, list(x.shape), align_corners=False)
+    x = F.grid_sample(x, grid, align_corners=False, padding_mode="zeros")
+    weight = torch.randint(0, 3, (n,), generator=generator)
+    bolder = F.max_pool2d(x, 3, stride=1, padding=1)
+    thinner = -F.max_pool2d(-x, 3, stride=1, padding=1)
+    return torch.where((weight == 1)[:, None, None, None], bolder, torch.where((weight == 2)[:, None, None, None], thinner, x))
 
 
 def train_classifier(data, epochs: int, cache: Path) -> nn.Module:
-    """Train (or load from ``cache``) the judge on every real training glyph, lightly jittered."""
+    """Train (or load from ``cache``) the judge on every real training glyph, jittered (:func:`jitter`)."""
     net = classifier(len(data.names))
     if cache.exists():
         net.load_state_dict(torch.load(cache, weights_only=True))
@@ -59,18 +77,19 @@ def train_classifier(data, epochs: int, cache: Path) -> nn.Module:
     images = data.glyphs[items[:, 0], items[:, 1]].float().div(255).unsqueeze(1)
     labels = items[:, 1]
     generator = torch.Generator().manual_seed(0)
-    optimiser = torch.optim.Adam(net.parameters(), lr=2e-3)
+    torch.manual_seed(0)
+    optimiser = torch.optim.AdamW(net.parameters(), lr=2e-3, weight_decay=1e-4)
+    batches = epochs * -(-len(images) // 128)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=2e-3, total_steps=batches)
     for epoch in range(epochs):
         order = torch.randperm(len(images), generator=generator)
         for start in range(0, len(order), 128):
             index = order[start : start + 128]
-            x = images[index]
-            shift = torch.randint(-2, 3, (2,), generator=generator).tolist()  # small translations
-            x = torch.roll(x, shifts=shift, dims=(2, 3))
-            loss = F.cross_entropy(net(x * 2 - 1), labels[index])
+            loss = F.cross_entropy(net(jitter(images[index], generator) * 2 - 1), labels[index], label_smoothing=0.1)
             optimiser.zero_grad()
             loss.backward()
             optimiser.step()
+            schedule.step()
         print(f"classifier epoch {epoch + 1}/{epochs}: loss {loss.item():.3f}", file=sys.stderr)
     cache.parent.mkdir(parents=True, exist_ok=True)
     torch.save(net.state_dict(), cache)
@@ -121,12 +140,13 @@ def novelty(train, generated: list, chars: str) -> tuple[list[float], list[float
     return to_train.min(dim=1).values.tolist(), among.min(dim=1).values.tolist()
 
 
-def few_shot(model, train, heldout, refs: str, source: int, steps: int) -> tuple[dict[str, dict[str, float]], list]:
+def few_shot(model, train, heldout, refs: str, source: int, steps: int, tune: int) -> tuple[dict[str, dict[str, float]], list]:
     """(b): the model's completion, the nearest training font, and the fixed source font, per held-out font;
     also the completed glyphs ``[(char, raster)]`` of the characters that were not references, for (a)."""
-    from artgan_font.complete import draw_glyphs, fit_style
+    from artgan_font.complete import draw_glyphs, fit_style, tune_generator
 
-    scores: dict[str, list[dict[str, float]]] = {"model": [], "nearest_training_font": [], "fixed_source_font": []}
+    scores: dict[str, list[dict[str, float]]] = {"model": [], "model_latent_only": [], "nearest_training_font": [],
+                                                 "fixed_source_font": []}
     completed = []
     train_fonts = [coverage_of(train, f) for f in range(len(train.files))]
     for font in range(len(heldout.files)):
@@ -136,7 +156,9 @@ def few_shot(model, train, heldout, refs: str, source: int, steps: int) -> tuple
         targets = [c for c in truth if c not in refs]
         ref_images = torch.stack([truth[c] for c in refs])[:, None] * 2 - 1
         z, _ = fit_style(model, ref_images, refs, steps, torch.Generator().manual_seed(0))
-        made = draw_glyphs(model, z, "".join(truth))
+        scores["model_latent_only"].append(compare(draw_glyphs(model, z, "".join(truth)), truth, targets))
+        tuned = tune_generator(model, z, ref_images, refs, tune) if tune else None
+        made = draw_glyphs(model, z, "".join(truth), tuned)
         completed += [(c, made[c]) for c in targets]
         scores["model"].append(compare(made, truth, targets))
         candidates = [f for f, g in enumerate(train_fonts) if all(c in g for c in refs) and all(c in g for c in targets)]
@@ -180,13 +202,13 @@ def round_trip(glyph_sets: list) -> dict[str, float]:
     return result
 
 
-def contact_sheet(model, heldout, families: list[int], steps: int, path: Path, text_font: Path | None) -> None:
+def contact_sheet(model, heldout, families: list[int], steps: int, tune: int, path: Path, text_font: Path | None) -> None:
     """References → completed alphabet (and the real one beneath) for a few held-out fonts, and a line of text."""
     from PIL import Image, ImageDraw
 
     from artgan.files import write_files
     from artgan.images import encode_image
-    from artgan_font.complete import draw_glyphs, fit_style
+    from artgan_font.complete import draw_glyphs, fit_style, tune_generator
     from artgan_font.preview import render_text
     from artgan_font.sheet import glyph_image
 
@@ -212,7 +234,7 @@ def contact_sheet(model, heldout, families: list[int], steps: int, path: Path, t
         truth = coverage_of(heldout, font)
         refs = torch.stack([truth[c] for c in REFS4])[:, None] * 2 - 1
         z, _ = fit_style(model, refs, REFS4, steps, torch.Generator().manual_seed(0))
-        made = draw_glyphs(model, z, alphabet)
+        made = draw_glyphs(model, z, alphabet, tune_generator(model, z, refs, REFS4, tune) if tune else None)
         name = Path(heldout.files[font]).stem
         rows.append(strip(made, {c: truth[c] for c in REFS4}, f"{name} (held-out family): references ABab -> completed by the model"))
         rows.append(strip(truth, {}, f"{name}: the real glyphs, for comparison"))
@@ -228,14 +250,17 @@ def contact_sheet(model, heldout, families: list[int], steps: int, path: Path, t
 
 
 def main() -> None:
+    from artgan_font import TUNE_STEPS
+
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", required=True)
     parser.add_argument("--train", required=True, help="folder of the training families' font files")
     parser.add_argument("--heldout", required=True, help="folder of the held-out families' font files")
     parser.add_argument("--fonts", type=int, default=20, help="generated fonts for (a), (c), (d)")
     parser.add_argument("--steps", type=int, default=100, help="latent optimisation steps of the style fit")
-    parser.add_argument("--epochs", type=int, default=4, help="classifier epochs")
-    parser.add_argument("--classifier", default="runs/font_classifier.pt", help="cache of the judge's weights")
+    parser.add_argument("--tune", type=int, default=TUNE_STEPS, help="generator tuning steps of the few-shot fit (as font complete)")
+    parser.add_argument("--epochs", type=int, default=6, help="classifier epochs")
+    parser.add_argument("--classifier", default="runs/font_judge.pt", help="cache of the judge's weights")
     parser.add_argument("--sheet", type=Path, default=None, help="write a contact sheet of completions here")
     parser.add_argument("--text-font", type=Path, default=None, help="font file set as a line of text on the sheet")
     args = parser.parse_args()
@@ -265,7 +290,7 @@ def main() -> None:
     source = next(f for f in range(len(train.files)) if bool(train.present[f].all()))
     result["b_fixed_source_font"] = Path(train.files[source]).name
     for refs in (REFS4, REFS8):
-        result[f"b_few_shot_{len(refs)}refs"], completed = few_shot(model, train, heldout, refs, source, args.steps)
+        result[f"b_few_shot_{len(refs)}refs"], completed = few_shot(model, train, heldout, refs, source, args.steps, args.tune)
         print(json.dumps(result[f"b_few_shot_{len(refs)}refs"]), file=sys.stderr)
         result[f"a_classifier_on_completed_{len(refs)}refs"] = accuracy(
             judge, torch.stack([g for _, g in completed])[:, None], torch.tensor([chars.index(c) for c, _ in completed]))
@@ -288,7 +313,7 @@ def main() -> None:
                     regular[heldout.families[f]] = f
         wanted = [n for n in ("Comic Neue", "EB Garamond", "Purisa", "Charis SIL", "Go") if n in regular]
         picks = [regular[n] for n in wanted] or sorted(regular.values())[:5]
-        contact_sheet(model, heldout, picks, args.steps, args.sheet, args.text_font)
+        contact_sheet(model, heldout, picks, args.steps, args.tune, args.sheet, args.text_font)
     print(f"{time.time() - start:.0f} s", file=sys.stderr)
 
 

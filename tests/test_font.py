@@ -140,3 +140,26 @@ def test_contract(tmp_path):
     from artgan_font import plugin
 
     check_plugin(plugin, tmp_path)
+
+
+def test_generator_tuning_fits_the_references_and_leaves_the_model_alone(fonts, tmp_path):
+    from artgan.testing import check_training
+    from artgan_font import plugin
+    from artgan_font.complete import draw_glyphs, fit_style, tune_generator
+    from artgan_font.data import FontGlyphs
+
+    model = check_training(plugin, plugin.tiny_config(), str(fonts), tmp_path / "run")
+    data = FontGlyphs(fonts, CHARS, model.config.resolution, 1)
+    chars = "ABab"
+    refs = torch.stack([data.image(1, data.names.index(c)) for c in chars])
+    z, _ = fit_style(model, refs, chars, 5, torch.Generator().manual_seed(0))
+    before = {k: v.clone() for k, v in model.nets["G"].state_dict().items()}
+    tuned = tune_generator(model, z, refs, chars, 30, lr=1e-2)
+    assert all(torch.equal(before[k], v) for k, v in model.nets["G"].state_dict().items())  # the model is untouched
+
+    def error(net) -> float:
+        drawn = draw_glyphs(model, z, chars, net)
+        return float(torch.stack([drawn[c] * 2 - 1 - refs[i, 0] for i, c in enumerate(chars)]).abs().mean())
+
+    assert error(tuned) < 0.8 * error(None)
+    assert not any(p.requires_grad for p in tuned.parameters())

@@ -28,6 +28,7 @@ from artgan_font.charset import CHARS
 from artgan_font.outputs import GlyphSet
 
 PRESETS_DIR = Path(__file__).parent / "presets"
+TUNE_STEPS = 50  # default generator tuning steps of ``complete`` (measured in benchmarks/font_quality.py)
 
 
 @dataclass
@@ -69,6 +70,8 @@ class CompleteOptions:
 
     name: str = option("Artgan Completed", "Family name written into the font's name table.")
     steps: int = option(100, "Latent optimisation steps after the encoder's guess (0: the encoder alone).", minimum=0, maximum=10_000)
+    tune: int = option(TUNE_STEPS, "Steps tuning a copy of the generator on the references after the latent fit (0: none).",
+                       minimum=0, maximum=10_000)
     keep_drawn: bool = option(True, "Keep the given glyphs as drawn (traced); off: generate them too.")
     invert: Any = option(None, "Ink is light on a dark ground: true/false (default: guessed from the border).", parse=_text)
 
@@ -238,7 +241,7 @@ class FontPlugin(Plugin):
         """The style of the given glyph images (encoder, then latent optimisation), every character drawn."""
         from artgan_font.complete import complete_font
 
-        return complete_font(model, inputs, name=options.name, steps=options.steps, keep_drawn=options.keep_drawn,
+        return complete_font(model, inputs, name=options.name, steps=options.steps, tune=options.tune, keep_drawn=options.keep_drawn,
                              invert=options.invert, generator=generator)
 
     def commands(self) -> list[Any]:

@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from artgan.cli import device_option, emit, json_option, overwrite_option, run_verb
+from artgan_font import TUNE_STEPS
 
 DEFAULT_MODEL = "font.latin"
 
@@ -24,6 +25,8 @@ def font() -> None:
 @click.option("--name", default="Artgan Completed", show_default=True, help="Family name in the font's name table.")
 @click.option("--steps", type=click.IntRange(min=0, max=10_000), default=100, show_default=True,
               help="Latent optimisation steps after the encoder's guess (0: the encoder alone).")
+@click.option("--tune", type=click.IntRange(min=0, max=10_000), default=TUNE_STEPS, show_default=True,
+              help="Steps tuning a copy of the generator on your glyphs after the latent fit (0: none).")
 @click.option("--regenerate", is_flag=True, help="Draw the given characters too, instead of keeping them as drawn.")
 @click.option("--invert", type=click.Choice(["auto", "true", "false"]), default="auto", show_default=True,
               help="Light ink on a dark ground (auto: guessed from the picture's border).")
@@ -31,14 +34,14 @@ def font() -> None:
 @device_option
 @overwrite_option
 @json_option
-def complete(inputs: tuple[str, ...], out: str, model: str, name: str, steps: int, regenerate: bool, invert: str,
+def complete(inputs: tuple[str, ...], out: str, model: str, name: str, steps: int, tune: int, regenerate: bool, invert: str,
              seed: int | None, device: str, overwrite: bool, as_json: bool) -> None:
     """Complete a typeface from glyph images in INPUTS (files or folders; each file named after its
     character: A.png, a.png, 0.png, U+003F.png) and write it to --out."""
     from artgan.api import load
 
     loaded = load(model, device=device, verb="complete")
-    options: dict[str, Any] = {"name": name, "steps": steps, "keep_drawn": not regenerate,
+    options: dict[str, Any] = {"name": name, "steps": steps, "tune": tune, "keep_drawn": not regenerate,
                                "invert": None if invert == "auto" else invert}
     run_verb(loaded, "complete", list(inputs), out=out, options=options, seed=seed, overwrite=overwrite, as_json=as_json)
 

@@ -3,13 +3,17 @@
 The style encoder reads the cleaned references (with their characters) and guesses the
 style latent; latent optimisation then refines it, Adam on ``z`` to minimise the L1
 between ``G(z, c)`` and each reference plus a small pull towards the prior (the guess of
-the encoder is the start, in the spirit of GAN inversion, Zhu et al. 2016). The given
-glyphs are kept as drawn unless ``keep_drawn`` is off.
+the encoder is the start, in the spirit of GAN inversion, Zhu et al. 2016). Last, a copy
+of the generator is itself tuned a little on the references with ``z`` fixed (as pivotal
+tuning does for StyleGAN inversion, Roich et al. 2022): the latent alone carries weight and
+slant but not serifs or stroke contrast, and a few small steps on the shared decoder carry
+those to every other character. The given glyphs are kept as drawn unless ``keep_drawn``
+is off.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from artgan.errors import ArtganError
 from artgan_font.charset import char_of_stem
@@ -17,6 +21,7 @@ from artgan_font.outputs import GlyphSet
 
 PRIOR_WEIGHT = 1e-3  # weight of |z|²/dim in the latent fit: keeps z where the generator has learnt
 FIT_LR = 0.05  # Adam step size of the latent fit
+TUNE_LR = 1e-4  # Adam step size of the generator tuning (small: the references are few)
 
 
 def _one_hot(model: Any, chars: str) -> Any:
@@ -27,9 +32,10 @@ def _one_hot(model: Any, chars: str) -> Any:
     return F.one_hot(torch.tensor([names.index(c) for c in chars]), max(1, len(names))).float()
 
 
-def draw_glyphs(model: Any, z: Any, chars: str) -> dict[str, Any]:
-    """``chars`` drawn in the style ``z`` (1×z_dim) as ``{char: R×R coverage in [0, 1]}`` (CPU)."""
-    G = model.nets["G"]
+def draw_glyphs(model: Any, z: Any, chars: str, generator_net: Any = None) -> dict[str, Any]:
+    """``chars`` drawn in the style ``z`` (1×z_dim) as ``{char: R×R coverage in [0, 1]}`` (CPU), by the
+    model's generator or by ``generator_net`` (one :func:`tune_generator` returned)."""
+    G = model.nets["G"] if generator_net is None else generator_net
     with model.autocast():
         out = G(z.to(model.device).expand(len(chars), -1), _one_hot(model, chars).to(model.device))
     pixels = ((out.float().cpu()[:, 0] + 1) / 2).clamp(0, 1)
@@ -66,8 +72,10 @@ def read_references(inputs: dict[str, Any], known: str) -> dict[str, Any]:
     return found
 
 
-def fit_style(model: Any, refs: Any, chars: str, steps: int, generator: Any) -> tuple[Any, dict[str, float]]:
-    """The style latent (1×z_dim) of reference glyphs ``refs`` (K×1×R×R in [-1, 1], ink +1)."""
+def fit_style(model: Any, refs: Any, chars: str, steps: int, generator: Any,
+              progress: Callable[[int], None] | None = None) -> tuple[Any, dict[str, float]]:
+    """The style latent (1×z_dim) of reference glyphs ``refs`` (K×1×R×R in [-1, 1], ink +1);
+    ``progress(step)`` is told each step done (default: the model's progress, out of ``steps``)."""
     import torch
 
     G, E = model.nets["G"], model.nets["E"]
@@ -84,6 +92,7 @@ def fit_style(model: Any, refs: Any, chars: str, steps: int, generator: Any) -> 
     with torch.no_grad():
         start = float(l1(z0))
     z = z0.clone()
+    progress = progress or (lambda done: model.progress(done, steps))
     if steps:
         z.requires_grad_(True)
         optimiser = torch.optim.Adam([z], lr=FIT_LR)
@@ -93,11 +102,36 @@ def fit_style(model: Any, refs: Any, chars: str, steps: int, generator: Any) -> 
                 loss = l1(z) + PRIOR_WEIGHT * z.pow(2).mean()
                 loss.backward()
                 optimiser.step()
-                model.progress(step + 1, steps)
+                progress(step + 1)
         z = z.detach()
     with torch.no_grad():
         end = float(l1(z))
     return z.cpu(), {"encoder_l1": start, "fit_l1": end}
+
+
+def tune_generator(model: Any, z: Any, refs: Any, chars: str, steps: int, lr: float = TUNE_LR,
+                   progress: Callable[[int], None] | None = None) -> Any:
+    """A copy of the model's generator tuned for ``steps`` Adam steps on the L1 between ``G(z, c)``
+    and the references ``refs`` (K×1×R×R in [-1, 1]) of ``chars``, ``z`` fixed; the model is untouched.
+    ``progress(step)`` is told each step done (default: the model's progress, out of ``steps``)."""
+    import copy
+
+    import torch
+
+    tuned = copy.deepcopy(model.nets["G"]).float()
+    device = model.device
+    refs, labels, z = refs.to(device), _one_hot(model, chars).to(device), z.to(device).expand(len(chars), -1)
+    optimiser = torch.optim.Adam(tuned.requires_grad_(True).parameters(), lr=lr)
+    progress = progress or (lambda done: model.progress(done, steps))
+    with torch.enable_grad():
+        for step in range(steps):
+            optimiser.zero_grad()
+            with model.autocast():
+                loss = (tuned(z, labels).float() - refs).abs().mean()
+            loss.backward()
+            optimiser.step()
+            progress(step + 1)
+    return tuned.requires_grad_(False).eval()
 
 
 def _invert(value: Any) -> bool | None:
@@ -111,7 +145,7 @@ def _invert(value: Any) -> bool | None:
     raise ArtganError(f"invert must be true or false, got {value!r}")
 
 
-def complete_font(model: Any, inputs: dict[str, Any], *, name: str, steps: int, keep_drawn: bool,
+def complete_font(model: Any, inputs: dict[str, Any], *, name: str, steps: int, tune: int, keep_drawn: bool,
                   invert: Any, generator: Any) -> GlyphSet:
     """Every character of the model in the style of the ``inputs`` glyph pictures (see the module note)."""
     import torch
@@ -133,10 +167,12 @@ def complete_font(model: Any, inputs: dict[str, Any], *, name: str, steps: int, 
         raise ArtganError(f"could not read {len(failed)} glyph picture(s): {'; '.join(failed)}")
     chars = "".join(drawn)
     refs = torch.stack([torch.from_numpy(downsample(drawn[c], resolution)) for c in chars])[:, None] * 2 - 1
-    z, report = fit_style(model, refs, chars, steps, generator)
-    glyphs = draw_glyphs(model, z, known)
+    total = steps + tune  # one progress bar over both fits
+    z, report = fit_style(model, refs, chars, steps, generator, lambda done: model.progress(done, total))
+    tuned = tune_generator(model, z, refs, chars, tune, progress=lambda done: model.progress(steps + done, total)) if tune else None
+    glyphs = draw_glyphs(model, z, known, tuned)
     if keep_drawn:
         glyphs.update({c: torch.from_numpy(drawn[c]) for c in chars})
-    report["references"] = len(chars)
+    report["references"], report["tune_steps"] = len(chars), tune
     return GlyphSet(glyphs, name=name, drawn=tuple(chars) if keep_drawn else (), style=z[0].tolist(),
                     metadata={"references": chars}, report=report)
