@@ -11,7 +11,8 @@
 
 The split is by **family** (name ID 16, else 1): every file of a held-out family goes to
 ``heldout/``, never to ``train/``. Each family keeps at most :data:`PER_FAMILY` files, spread
-evenly over its files sorted by path (one per file-name stem), so a family with many weights does not dominate.
+evenly over its files sorted by path (one per file-name stem), so a family with many
+weights does not dominate.
 The folders hold symbolic links, ``<split>/<family>/<file>``; nothing is copied.
 """
 

@@ -7,8 +7,8 @@ the encoder is the start, in the spirit of GAN inversion, Zhu et al. 2016). Last
 of the generator is itself tuned a little on the references with ``z`` fixed (as pivotal
 tuning does for StyleGAN inversion, Roich et al. 2022): the latent alone carries weight and
 slant but not serifs or stroke contrast, and a few small steps on the shared decoder carry
-those to every other character. The given glyphs are kept as drawn unless ``keep_drawn``
-is off.
+some of those to the other characters (at the cost of broken thin strokes in places; the
+model card has the figures). The given glyphs are kept as drawn unless ``keep_drawn`` is off.
 """
 
 from __future__ import annotations
@@ -30,6 +30,12 @@ def _one_hot(model: Any, chars: str) -> Any:
 
     names = list(model.labels)
     return F.one_hot(torch.tensor([names.index(c) for c in chars]), max(1, len(names))).float()
+
+
+def _reference_l1(model: Any, net: Any, z: Any, labels: Any, refs: Any) -> Any:
+    """Mean L1 between ``net(z, labels)`` (one style for every reference) and the references ``refs``."""
+    with model.autocast():
+        return (net(z.expand(len(labels), -1), labels).float() - refs).abs().mean()
 
 
 def draw_glyphs(model: Any, z: Any, chars: str, generator_net: Any = None) -> dict[str, Any]:
@@ -86,8 +92,7 @@ def fit_style(model: Any, refs: Any, chars: str, steps: int, generator: Any,
     z0 = mu.float().detach()
 
     def l1(z: Any) -> Any:
-        with model.autocast():
-            return (G(z.expand(len(chars), -1), labels).float() - refs).abs().mean()
+        return _reference_l1(model, G, z, labels, refs)
 
     with torch.no_grad():
         start = float(l1(z0))
@@ -120,14 +125,13 @@ def tune_generator(model: Any, z: Any, refs: Any, chars: str, steps: int, lr: fl
 
     tuned = copy.deepcopy(model.nets["G"]).float()
     device = model.device
-    refs, labels, z = refs.to(device), _one_hot(model, chars).to(device), z.to(device).expand(len(chars), -1)
+    refs, labels, z = refs.to(device), _one_hot(model, chars).to(device), z.to(device)
     optimiser = torch.optim.Adam(tuned.requires_grad_(True).parameters(), lr=lr)
     progress = progress or (lambda done: model.progress(done, steps))
     with torch.enable_grad():
         for step in range(steps):
             optimiser.zero_grad()
-            with model.autocast():
-                loss = (tuned(z, labels).float() - refs).abs().mean()
+            loss = _reference_l1(model, tuned, z, labels, refs)
             loss.backward()
             optimiser.step()
             progress(step + 1)
