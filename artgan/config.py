@@ -97,7 +97,7 @@ class TrainConfig:
     precision: str = "auto"  # auto | fp32 | bf16 | fp16 (auto: the plugin's train_precision where the hardware runs it fast)
     channels_last: bool = False  # NHWC memory layout for conv nets (fast with bf16 on CPU/GPU)
     ema_half_life_kimg: float = setting(10.0, minimum=0)  # EMA half-life of the inference nets in thousands of images; 0 = off
-    augment: str = ""  # differentiable augmentation of D inputs: comma list of flip,translation,color,cutout
+    augment: str = ""  # differentiable augmentation of D inputs: comma list of flip,shift,translation,color,cutout (shift: whole pixels; translation blurs)
     lr_decay_start: float = setting(1.0, minimum=0, maximum=1)  # fraction of steps after which lr falls linearly to 0 (1 = constant)
     log_every: int = setting(50, minimum=1)  # steps between stats lines and progress-bar loss updates
     sample_every: int = setting(1000, minimum=0)  # steps between sample grids (0 = never)

@@ -32,7 +32,7 @@ def test_penalties_on_a_linear_discriminator():
 
 
 def test_augmentation_is_differentiable_and_keeps_shapes():
-    D = Augmented(torch.nn.Flatten(), build_pipeline("translation,color,cutout,flip"))
+    D = Augmented(torch.nn.Flatten(), build_pipeline("shift,translation,color,cutout,flip"))
     for channels in (1, 3):
         images = (torch.rand(2, channels, 16, 16) * 2 - 1).requires_grad_()
         out = D(images)
@@ -40,3 +40,24 @@ def test_augmentation_is_differentiable_and_keeps_shapes():
         assert out.shape == (2, channels * 256) and images.grad.abs().sum() > 0
     with pytest.raises(ArtganError, match="unknown policy"):
         build_pipeline("zoom")
+
+
+def test_whole_pixel_shift_moves_pixels_without_resampling():
+    """``shift`` keeps every pixel's value (no blur that would hide grain from D), moves each
+    image by its own offset within 1/8 of the size, and fills the uncovered border with black."""
+    torch.manual_seed(0)
+    images = torch.rand(64, 1, 16, 16) * 0.5 + 0.5  # no zeros of its own
+    moved = build_pipeline("shift")(images)
+    kept = moved[moved != 0]
+    assert torch.isin(kept, images).all(), "every kept value is one of the input's: nothing resampled"
+    offsets = set()
+    for image, out in zip(images, moved):
+        found = [(dy, dx) for dy in range(-2, 3) for dx in range(-2, 3)
+                 if torch.equal(out[0, max(dy, 0):16 + min(dy, 0), max(dx, 0):16 + min(dx, 0)],
+                                image[0, max(-dy, 0):16 + min(-dy, 0), max(-dx, 0):16 + min(-dx, 0)])]
+        assert found, "each output is its input shifted by at most 2 px (1/8 of 16) either way"
+        offsets.add(found[0])
+        assert (out == 0).sum() == 16 * 16 - (16 - abs(found[0][0])) * (16 - abs(found[0][1]))
+    assert len(offsets) > 5, "images of one batch get different offsets"
+    blurred = build_pipeline("translation")(images)
+    assert not torch.isin(blurred[blurred != 0], images).all(), "translation resamples (the contrast)"

@@ -3,7 +3,14 @@
 With few training images a discriminator memorises them and the generator stops learning.
 Augmenting *every* image the discriminator sees, real and fake alike, with differentiable
 transforms keeps it honest without leaking the augmentations into generated images. The
-transforms come from kornia, so gradients flow through them to the generator.
+transforms come from kornia, or are written here, so gradients flow through them to the generator.
+
+``shift`` moves each image by whole pixels, as DiffAugment's translation does. ``translation``
+moves it by a fraction of a pixel too and resamples bilinearly, which blurs: on the built-in
+digits it removes a quarter of the Laplacian energy of real images and 43 % of that of
+speckled ones, so the discriminator can no longer see grain or a soft edge. The shipped
+presets were trained with ``translation`` and keep it for their cards to reproduce; prefer
+``shift`` for new runs.
 """
 
 from __future__ import annotations
@@ -12,7 +19,7 @@ from torch import nn
 
 from artgan.errors import ArtganError
 
-POLICIES = ("flip", "translation", "color", "cutout")
+POLICIES = ("flip", "shift", "translation", "color", "cutout")
 
 
 def build_pipeline(policy: str) -> nn.Module:
@@ -27,13 +34,39 @@ def build_pipeline(policy: str) -> nn.Module:
     for name in names:
         if name == "flip":
             ops.append(K.RandomHorizontalFlip(p=0.5))
-        elif name == "translation":  # DiffAugment: shift by up to 1/8 of the size, zero fill
+        elif name == "shift":  # DiffAugment: shift by up to 1/8 of the size in whole pixels, zero fill
+            ops.append(WholePixelShift(0.125))
+        elif name == "translation":  # up to 1/8 of the size, sub-pixel, bilinear (blurs; see the module docstring)
             ops.append(K.RandomAffine(degrees=0.0, translate=(0.125, 0.125), padding_mode="zeros", p=1.0))
         elif name == "color":
             ops.append(_Color())
         elif name == "cutout":  # DiffAugment: one square of half the size
             ops.append(K.RandomErasing(scale=(0.25, 0.25), ratio=(1.0, 1.0), value=0.0, p=1.0))
     return nn.Sequential(*ops)
+
+
+class WholePixelShift(nn.Module):
+    """Shifts each image of a batch by its own whole-pixel offset, up to ``ratio`` of its height
+    and width either way, filling with zeros. No resampling, so every pixel keeps its value;
+    a gather, so gradients reach the pixels that were kept."""
+
+    def __init__(self, ratio: float) -> None:
+        super().__init__()
+        self.ratio = ratio
+
+    def forward(self, images):  # noqa: ANN001, ANN201
+        import torch
+
+        n, c, h, w = images.shape
+        reach_y, reach_x = int(h * self.ratio + 0.5), int(w * self.ratio + 0.5)
+        dy = torch.randint(-reach_y, reach_y + 1, (n, 1, 1), device=images.device)
+        dx = torch.randint(-reach_x, reach_x + 1, (n, 1, 1), device=images.device)
+        rows = torch.arange(h, device=images.device).view(1, h, 1) - dy  # source row of each output row
+        cols = torch.arange(w, device=images.device).view(1, 1, w) - dx
+        inside = ((rows >= 0) & (rows < h) & (cols >= 0) & (cols < w)).unsqueeze(1)
+        index = (rows.clamp(0, h - 1) * w + cols.clamp(0, w - 1)).reshape(n, 1, h * w).expand(n, c, h * w)
+        moved = images.reshape(n, c, h * w).gather(2, index).reshape(n, c, h, w)
+        return moved * inside.to(images.dtype)
 
 
 class _Color(nn.Module):

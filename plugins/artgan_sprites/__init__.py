@@ -12,7 +12,10 @@ quantises to a palette and upscales by whole factors with nearest neighbours
 Augmentation: ``-c augment=flip,translation`` (the default here) moves colour and alpha
 together. The engine's ``color`` policy jitters the colour channels only and leaves alpha
 alone, so ``-c augment=flip,translation,color`` is safe too; the shipped presets were trained
-without it.
+without it. ``translation`` resamples bilinearly and so softens the alpha edges D sees: the
+real props, characters and buildings have 10.6 %, 0.8 % and 8.4 % semi-transparent pixels,
+but 18.8 %, 15.8 % and 16.1 % after ``flip,translation`` (``flip,shift``: 9.5 %, 0.7 %, 7.2 %).
+``-c augment=flip,shift`` moves them by whole pixels instead.
 
 Importing this module is cheap: torch and the networks load inside the methods.
 """
