@@ -6,8 +6,8 @@ transforms keeps it honest without leaking the augmentations into generated imag
 transforms come from kornia, or are written here, so gradients flow through them to the generator.
 
 ``shift`` moves each image by whole pixels, as DiffAugment's translation does. ``translation``
-moves it by a fraction of a pixel too and resamples bilinearly, which blurs: on the built-in
-digits it removes a quarter of the Laplacian energy of real images and 43 % of that of
+moves it by a fraction of a pixel too and resamples bilinearly, which blurs: on 28×28
+handwritten numerals it removes a quarter of the Laplacian energy of real images and 43 % of that of
 speckled ones, so the discriminator can no longer see grain or a soft edge. The shipped
 presets were trained with ``translation`` and keep it for their cards to reproduce; prefer
 ``shift`` for new runs.
