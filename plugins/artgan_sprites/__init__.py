@@ -14,8 +14,8 @@ together. The engine's ``color`` policy jitters the colour channels only and lea
 alone, so ``-c augment=flip,translation,color`` is safe too; the shipped presets were trained
 without it. ``translation`` resamples bilinearly and so softens the alpha edges D sees: the
 real props, characters and buildings have 10.6 %, 0.8 % and 8.4 % semi-transparent pixels,
-but 18.8 %, 15.8 % and 16.1 % after ``flip,translation`` (``flip,shift``: 9.5 %, 0.7 %, 7.2 %).
-``-c augment=flip,shift`` moves them by whole pixels instead.
+but 18.6 %, 15.8 % and 15.7 % after ``flip,translation`` (``flip,shift``: 9.5 %, 0.7 %, 7.0 %;
+``benchmarks/augment_blur.py``). ``-c augment=flip,shift`` moves them by whole pixels instead.
 
 Importing this module is cheap: torch and the networks load inside the methods.
 """
