@@ -16,6 +16,7 @@ from artgan_sprites import plugin
 from artgan_sprites.classes import building_class, character_class, prop_class
 from artgan_sprites.data import fit_sprite
 from artgan_sprites.formats import kmeans_palette, quantise, scale_nearest
+from artgan_sprites.quality import semi_transparent_where
 from artgan_sprites.testdata import write_sprite_classes
 
 TINY = ["image_size=8", "shape_dim=4", "colour_dim=2", "embed=4", "widths=[8,4]", "d_widths=[4,8]",
@@ -161,3 +162,15 @@ def test_classes_from_the_shared_file_names():
     assert prop_class("kenney-foliage-pack__Default-size_foliagePack_010.png") == "tree"
     assert prop_class("kenney-abstract-platformer__Items_blueCrystal.png") == "item"
     assert building_class("kenney-space-kit-2__kenney_spacekit2_isometric_hangar_largeA_SE.png") == "hangar"
+
+
+def test_semi_transparent_where_tells_edges_from_haze_and_holes():
+    alpha = torch.zeros(8, 8)
+    alpha[2:6, 2:6] = 1.0  # a solid square
+    alpha[2, 2] = 0.6  # an anti-aliased corner: on the silhouette's edge ring
+    alpha[0, 7] = 0.1  # a faint speck away from it: haze
+    alpha[3, 3] = 0.8  # a soft pixel well inside: a hole
+    sprite = torch.cat([torch.zeros(3, 8, 8), alpha[None]])[None] * 2 - 1
+    where = semi_transparent_where(sprite)
+    assert where["share"] == pytest.approx(3 / 64)
+    assert (where["edge"], where["outside"], where["inside"]) == pytest.approx((1 / 3, 1 / 3, 1 / 3))
