@@ -5,10 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 
+def _semi_mask(pixels: Any) -> Any:
+    """``N×1×H×W``: alpha neither fully off nor fully on once stored in 8 bits (levels 1–254)."""
+    levels = ((pixels[:, 3:] + 1) * 127.5).round()
+    return (levels > 0) & (levels < 255)
+
+
 def semi_transparent(pixels: Any) -> float:
     """Share of pixels whose alpha is neither fully off nor fully on (8-bit levels 1–254)."""
-    alpha = ((pixels[:, 3] + 1) * 127.5).round()
-    return float(((alpha > 0) & (alpha < 255)).float().mean())
+    return float(_semi_mask(pixels).float().mean())
 
 
 def semi_transparent_where(pixels: Any) -> dict[str, float]:
@@ -19,10 +24,8 @@ def semi_transparent_where(pixels: Any) -> dict[str, float]:
     import torch
     import torch.nn.functional as F
 
-    alpha = (pixels[:, 3:] + 1) / 2
-    levels = (alpha * 255).round()
-    semi = (levels > 0) & (levels < 255)
-    solid = (alpha >= 0.5).float()
+    semi = _semi_mask(pixels)
+    solid = (pixels[:, 3:] >= 0).float()  # alpha ≥ ½
     ring = (F.max_pool2d(solid, 3, 1, 1) + F.max_pool2d(-solid, 3, 1, 1)) > 0  # dilated minus eroded
     count = max(int(semi.sum()), 1)
 
