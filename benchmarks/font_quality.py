@@ -261,6 +261,8 @@ def main() -> None:
     parser.add_argument("--tune", type=int, default=TUNE_STEPS, help="generator tuning steps of the few-shot fit (as font complete)")
     parser.add_argument("--epochs", type=int, default=6, help="classifier epochs")
     parser.add_argument("--classifier", default="runs/font_judge.pt", help="cache of the judge's weights")
+    parser.add_argument("--no-few-shot", action="store_true",
+                        help="skip (b) and the completed glyphs' (a), the slow part: for a curve over checkpoints")
     parser.add_argument("--sheet", type=Path, default=None, help="write a contact sheet of completions here")
     parser.add_argument("--text-font", type=Path, default=None, help="font file set as a line of text on the sheet")
     args = parser.parse_args()
@@ -289,7 +291,7 @@ def main() -> None:
     result["a_classifier_on_generated"] = accuracy(judge, gen_images, gen_labels)
     source = next(f for f in range(len(train.files)) if bool(train.present[f].all()))
     result["b_fixed_source_font"] = Path(train.files[source]).name
-    for refs in (REFS4, REFS8):
+    for refs in () if args.no_few_shot else (REFS4, REFS8):
         result[f"b_few_shot_{len(refs)}refs"], completed = few_shot(model, train, heldout, refs, source, args.steps, args.tune)
         print(json.dumps(result[f"b_few_shot_{len(refs)}refs"]), file=sys.stderr)
         result[f"a_classifier_on_completed_{len(refs)}refs"] = accuracy(

@@ -15,7 +15,8 @@ from artgan.testing import check_plugin
 from artgan_sprites import plugin
 from artgan_sprites.classes import building_class, character_class, prop_class
 from artgan_sprites.data import fit_sprite
-from artgan_sprites.formats import kmeans_palette, quantise, scale_nearest
+from artgan_sprites.formats import kmeans_palette, quantise, scale_nearest, snap_alpha
+from artgan_sprites.model import snap_alpha_through
 from artgan_sprites.quality import semi_transparent_where
 from artgan_sprites.testdata import write_sprite_classes
 
@@ -174,3 +175,33 @@ def test_semi_transparent_where_tells_edges_from_haze_and_holes():
     where = semi_transparent_where(sprite)
     assert where["share"] == pytest.approx(3 / 64)
     assert (where["edge"], where["outside"], where["inside"]) == pytest.approx((1 / 3, 1 / 3, 1 / 3))
+
+
+def test_snap_alpha_clears_the_sigmoid_tails_only():
+    levels = torch.tensor([0, 1, 4, 5, 128, 250, 251, 254, 255], dtype=torch.float32)
+    sprite = torch.cat([torch.full((3, 1, 9), 0.5), (levels / 127.5 - 1).view(1, 1, 9)])[None]
+    snapped = snap_alpha(sprite, 4)
+    stored = ((snapped[0, 3, 0] + 1) * 127.5).round().tolist()
+    assert stored == [0, 0, 0, 5, 128, 250, 255, 255, 255]
+    assert (snapped[0, :3, 0, :3] == -1).all() and (snapped[0, :3, 0, 3:] == 0.5).all()  # no colour where off
+    assert torch.equal(snap_alpha(sprite, 0)[:, 3], sprite[:, 3])
+    raw = sprite.clone().requires_grad_()
+    through = snap_alpha_through(raw, 4)
+    torch.testing.assert_close(through.detach(), sprite + (snapped - sprite))
+    through.sum().backward()
+    assert torch.equal(raw.grad, torch.ones_like(sprite))  # straight through: the identity's gradient
+
+
+def test_soft_sprites_come_without_faint_haze(model):
+    steep = artgan.load(str(model.name), device="cpu", precision="fp32")
+    with torch.no_grad():  # a steep alpha head: sigmoid tails on many pixels, as a trained model has
+        steep.nets["G"].alpha_head.weight.mul_(200)
+
+    def tails(pixels):
+        stored = ((pixels[:, 3] + 1) * 127.5).round()
+        return int((((stored >= 1) & (stored <= 4)) | ((stored >= 251) & (stored <= 254))).sum())
+
+    raw = steep.generate(n=8, seed=3, alpha="soft", alpha_snap=0).pixels
+    snapped = steep.generate(n=8, seed=3, alpha="soft").pixels
+    assert tails(raw) > 0 and tails(snapped) == 0
+    assert torch.equal(snap_alpha(raw, 4), snapped)

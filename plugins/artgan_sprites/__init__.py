@@ -43,6 +43,7 @@ class SpritesConfig:
     labels: tuple[str, ...] = ()  # class names, filled in from the training data's class folders
     image_size: int = setting(32, minimum=8, maximum=256)  # sprite side in pixels: image_size / 2**(len(widths)-1) must be whole
     binary_alpha: bool = True  # pixel art: alpha fully on or off in training data and outputs; False keeps soft edges
+    alpha_snap: int = setting(0, minimum=0, maximum=127)  # soft alpha: D sees G's alpha snapped as `generate --alpha-snap N` writes it (0: raw sigmoid)
     shape_dim: int = setting(64, minimum=1, maximum=1024)  # length of the shape latent (silhouette and layout)
     colour_dim: int = setting(16, minimum=1, maximum=1024)  # length of the colour latent (only the colour head sees it)
     embed: int = setting(64, minimum=1, maximum=1024)  # class embedding size, fed to every conditional norm
@@ -159,7 +160,7 @@ class SpritesPlugin(Plugin):
         import torch.nn.functional as F
 
         from artgan.engine.losses import d_hinge, g_hinge, r1_penalty
-        from artgan_sprites.model import hard_alpha, premultiply
+        from artgan_sprites.model import hard_alpha, premultiply, snap_alpha_through
 
         real, classes = batch
         labels = F.one_hot(classes, max(1, len(config.labels))).float()
@@ -167,7 +168,11 @@ class SpritesPlugin(Plugin):
         n, device = real.shape[0], real.device
         shape = torch.randn(n, config.shape_dim, device=device)
         colour = torch.randn(n, config.colour_dim, device=device)
-        cut = hard_alpha if config.binary_alpha else (lambda x: x)  # pixel art: D sees on/off alpha only
+        if config.binary_alpha:  # pixel art: D sees on/off alpha only
+            cut = hard_alpha
+        else:
+            def cut(x: Any) -> Any:
+                return snap_alpha_through(x, config.alpha_snap)
         if phase == "D":
             with torch.no_grad():
                 fake = cut(G(shape, colour, labels))
@@ -183,7 +188,7 @@ class SpritesPlugin(Plugin):
         import torch
         import torch.nn.functional as F
 
-        from artgan_sprites.formats import binarise_alpha, on_checker
+        from artgan_sprites.formats import DEFAULT_ALPHA_SNAP, binarise_alpha, on_checker, snap_alpha
 
         G = nets["G"]
         device = next(G.parameters()).device
@@ -191,7 +196,8 @@ class SpritesPlugin(Plugin):
         shape = torch.randn(32, G.shape_dim, generator=generator).to(device)
         colour = torch.randn(32, G.colour_dim, generator=generator).to(device)
         sprites = G(shape, colour, labels).float()
-        return on_checker(binarise_alpha(sprites) if config.binary_alpha else sprites)  # as generate gives them
+        return on_checker(binarise_alpha(sprites) if config.binary_alpha
+                          else snap_alpha(sprites, DEFAULT_ALPHA_SNAP))  # as generate gives them
 
     def test_source(self, directory: Path, config: SpritesConfig) -> str:
         from artgan_sprites.testdata import write_sprite_classes

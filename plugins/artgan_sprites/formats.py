@@ -100,6 +100,23 @@ def binarise_alpha(pixels: Any) -> Any:
     return torch.cat([rgb, alpha], dim=1)
 
 
+DEFAULT_ALPHA_SNAP = 4  # generate's --alpha-snap: up to 4/255 (1.6 %) opacity is invisible on any background
+
+
+def snap_alpha(pixels: Any, levels: int) -> Any:
+    """Alpha that 8 bits would store as levels 1…``levels`` set fully off, and as
+    255−``levels``…254 fully on; colour cleared where alpha is off. A sigmoid never reaches 0
+    or 1, so without this the "empty" pixels of a soft-alpha sprite keep an invisible 1–3/255
+    haze (and its solid parts pin-holes) that stops sprite packers trimming it. 0 keeps alpha."""
+    import torch
+
+    cut = (levels + 0.5) / 127.5 if levels > 0 else 0.0  # in [-1, 1] units, to the rounding edge
+    alpha = pixels[:, 3:]
+    alpha = torch.where(alpha < -1 + cut, -1.0, torch.where(alpha > 1 - cut, 1.0, alpha))
+    rgb = torch.where(alpha > -1, pixels[:, :3], torch.full_like(pixels[:, :3], -1.0))
+    return torch.cat([rgb, alpha], dim=1)
+
+
 def kmeans_palette(colours: Any, k: int, iterations: int = 12) -> Any:
     """``k`` colours (``k×3``) that summarise ``colours`` (``M×3``): k-means, seeded
     deterministically from colours spread along their luminance order."""

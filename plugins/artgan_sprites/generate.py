@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from artgan.config import option
+from artgan_sprites.formats import DEFAULT_ALPHA_SNAP
 
 SEED_SPAN = 2**63  # per-sprite seeds wrap around within torch's seed range
 
@@ -63,6 +64,8 @@ class GenerateOptions:
                           parse=_palette)
     alpha: Literal["auto", "binary", "soft"] = option("auto", "binary: fully on or off; soft: keep edges; "
                                                       "auto: what the model was trained on.")
+    alpha_snap: int = option(DEFAULT_ALPHA_SNAP, "Soft alpha: 8-bit levels this close to fully off or on are snapped to it "
+                             "(0: keep the model's raw alpha).", minimum=0, maximum=127)
     vary: Literal["none", "colour", "shape"] = option("none", "Variations of --seed's sprite: colour keeps its "
                                                       "silhouette, shape keeps its colour latent.")
     interpolate: int | None = option(None, "Slide from --seed's sprite to this seed's: a strip (.png) or a .gif.",
@@ -91,7 +94,8 @@ def generate(model: Any, options: GenerateOptions, inputs: None, generator: Any)
     from artgan.inference import in_batches
     from artgan.inference.latents import latent_path
     from artgan.labels import choose_labels
-    from artgan_sprites.formats import Sprites, binarise_alpha, palette_from_image, quantise, scale_nearest
+    from artgan_sprites.formats import (Sprites, binarise_alpha, palette_from_image, quantise, scale_nearest,
+                                        snap_alpha)
 
     G, names = model.nets["G"], list(model.labels) or ["sprite"]
     K = G.classes
@@ -137,8 +141,7 @@ def generate(model: Any, options: GenerateOptions, inputs: None, generator: Any)
 
     pixels = in_batches(count, options.batch_size, batch).clamp(-1, 1)
     binary = options.alpha == "binary" or (options.alpha == "auto" and model.config.binary_alpha)
-    pixels = binarise_alpha(pixels) if binary else torch.cat(
-        [torch.where(pixels[:, 3:] > -1, pixels[:, :3], torch.full_like(pixels[:, :3], -1.0)), pixels[:, 3:]], dim=1)
+    pixels = binarise_alpha(pixels) if binary else snap_alpha(pixels, options.alpha_snap)
     if palette is not None:
         pixels = quantise(pixels, palette)
     if options.scale > 1:

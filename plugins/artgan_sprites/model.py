@@ -47,6 +47,17 @@ def hard_alpha(rgba: torch.Tensor) -> torch.Tensor:
     return torch.cat([rgba[:, :3], alpha + (hard - alpha).detach()], dim=1)
 
 
+def snap_alpha_through(rgba: torch.Tensor, levels: int) -> torch.Tensor:
+    """:func:`~artgan_sprites.formats.snap_alpha` on the way forward, the identity's gradient
+    on the way back (straight through, as :func:`hard_alpha`): for soft-alpha models the
+    discriminator then sees the alpha ``generate --alpha-snap`` writes, whose off pixels are
+    exactly off like the real sprites', instead of a sigmoid's tails it could only push
+    further into saturation."""
+    from artgan_sprites.formats import snap_alpha
+
+    return rgba + (snap_alpha(rgba, levels) - rgba).detach()
+
+
 class UpBlock(nn.Module):
     """×2 nearest upsampling, a 3×3 convolution, conditional batch norm, ReLU."""
 
