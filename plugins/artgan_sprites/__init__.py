@@ -102,7 +102,7 @@ class SpritesPlugin(Plugin):
             tag="buildings",
             task="generate",
             path=PRESETS_DIR / "buildings",
-            sha256="02ccede4920bbdfd560a127626d0d6fafc80c8781be5920814f1ee698cd39d07",
+            sha256="2d97ce83f5c976cfc36910e086a92ccdc4dc5f37b97157a7f23c884fe4475bdf",
             licence="CC0-1.0 (trained on Kenney asset packs, CC0)",
             description="32×32 buildings, soft alpha: hangar, house, tower (Kenney flat style; 67 training sprites)",
         ),
