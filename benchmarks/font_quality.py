@@ -32,6 +32,7 @@ import json
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -101,6 +102,19 @@ def accuracy(net: nn.Module, images: torch.Tensor, labels: torch.Tensor) -> floa
     """Share of ``images`` (N×1×R×R coverage in [0, 1]) the judge labels as ``labels``."""
     hits = sum(int((net(images[i : i + 256] * 2 - 1).argmax(1) == labels[i : i + 256]).sum()) for i in range(0, len(images), 256))
     return hits / max(1, len(images))
+
+
+def misread(net: nn.Module, images: torch.Tensor, labels: torch.Tensor, chars: str, top: int = 12) -> dict[str, str]:
+    """The ``top`` characters the judge misreads most often, each as "hits/total, read as X Y"."""
+    with torch.no_grad():
+        read = torch.cat([net(images[i : i + 256] * 2 - 1).argmax(1) for i in range(0, len(images), 256)])
+    worst = {}
+    for c in sorted(set(labels.tolist()), key=lambda c: float((read[labels == c] == c).float().mean()))[:top]:
+        wrong = read[(labels == c) & (read != c)].tolist()
+        if wrong:
+            common = "".join(chars[w] for w, _ in Counter(wrong).most_common(3))
+            worst[chars[c]] = f"{int((read[labels == c] == c).sum())}/{int((labels == c).sum())}, read as {common}"
+    return worst
 
 
 def coverage_of(data, font: int) -> dict[str, torch.Tensor]:
@@ -261,6 +275,10 @@ def main() -> None:
     parser.add_argument("--tune", type=int, default=TUNE_STEPS, help="generator tuning steps of the few-shot fit (as font complete)")
     parser.add_argument("--epochs", type=int, default=6, help="classifier epochs")
     parser.add_argument("--classifier", default="runs/font_judge.pt", help="cache of the judge's weights")
+    parser.add_argument("--first-seed", type=int, default=0,
+                        help="seed of the first generated font (another range checks a checkpoint picked on seeds 0–19)")
+    parser.add_argument("--temperature", type=float, default=None,
+                        help="style spread of the generated fonts (default: generate's own)")
     parser.add_argument("--no-few-shot", action="store_true",
                         help="skip (b) and the completed glyphs' (a), the slow part: for a curve over checkpoints")
     parser.add_argument("--sheet", type=Path, default=None, help="write a contact sheet of completions here")
@@ -283,12 +301,16 @@ def main() -> None:
                     "heldout_fonts": len(heldout.files), "heldout_families": sorted(set(heldout.families))}
     result["a_classifier_on_heldout_real"] = accuracy(judge, real, real_items[:, 1])
     generated = []
-    for seed in range(args.fonts):
-        output = model.run("generate", seed=seed)
+    for seed in range(args.first_seed, args.first_seed + args.fonts):
+        output = model.run("generate", seed=seed, options={} if args.temperature is None
+                           else {"temperature": args.temperature})
         generated.append(output)
     gen_images = torch.stack([g for o in generated for g in o.glyphs.values()])[:, None]
     gen_labels = torch.tensor([chars.index(c) for o in generated for c in o.glyphs])
     result["a_classifier_on_generated"] = accuracy(judge, gen_images, gen_labels)
+    result["a_generated_misread"] = misread(judge, gen_images, gen_labels, chars)
+    result["a_generated_seeds"] = [args.first_seed, args.first_seed + args.fonts - 1]
+    result["a_generated_temperature"] = generated[0].metadata["temperature"]
     source = next(f for f in range(len(train.files)) if bool(train.present[f].all()))
     result["b_fixed_source_font"] = Path(train.files[source]).name
     for refs in () if args.no_few_shot else (REFS4, REFS8):

@@ -12,7 +12,7 @@ PRESETS: tuple[Preset, ...] = (
         tag="latin",
         task="generate",
         path=PRESETS_DIR / "latin",
-        sha256="50e8d78a4a0c33c41463e0b6b66fa2713d7057b0bdd2cb1d772204fec598048e",
+        sha256="c5cee80c8b106ba37d84172d927013ae002a7440945bba8d1ec2799b62e637f7",
         licence="OFL-1.1 for the weights (trained on openly licensed fonts: OFL-1.1, Apache-2.0, GPL/AGPL with the "
                 "font exception, Bitstream Vera; see MODEL_CARD.md)",
         description="Latin typefaces (A–Z a–z 0–9 punctuation, 64 px): generate a new one, or complete one from 4–10 glyph images",
