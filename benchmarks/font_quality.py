@@ -98,16 +98,21 @@ def train_classifier(data, epochs: int, cache: Path) -> nn.Module:
 
 
 @torch.no_grad()
+def readings(net: nn.Module, images: torch.Tensor) -> torch.Tensor:
+    """The label the judge gives each of ``images`` (N×1×R×R coverage in [0, 1])."""
+    if not len(images):
+        return torch.zeros(0, dtype=torch.long)
+    return torch.cat([net(images[i : i + 256] * 2 - 1).argmax(1) for i in range(0, len(images), 256)])
+
+
 def accuracy(net: nn.Module, images: torch.Tensor, labels: torch.Tensor) -> float:
     """Share of ``images`` (N×1×R×R coverage in [0, 1]) the judge labels as ``labels``."""
-    hits = sum(int((net(images[i : i + 256] * 2 - 1).argmax(1) == labels[i : i + 256]).sum()) for i in range(0, len(images), 256))
-    return hits / max(1, len(images))
+    return int((readings(net, images) == labels).sum()) / max(1, len(images))
 
 
-def misread(net: nn.Module, images: torch.Tensor, labels: torch.Tensor, chars: str, top: int = 12) -> dict[str, str]:
-    """The ``top`` characters the judge misreads most often, each as "hits/total, read as X Y"."""
-    with torch.no_grad():
-        read = torch.cat([net(images[i : i + 256] * 2 - 1).argmax(1) for i in range(0, len(images), 256)])
+def misread(read: torch.Tensor, labels: torch.Tensor, chars: str, top: int = 12) -> dict[str, str]:
+    """The ``top`` characters the judge misreads most often (``read``: its :func:`readings`),
+    each as "hits/total, read as X Y"."""
     worst = {}
     for c in sorted(set(labels.tolist()), key=lambda c: float((read[labels == c] == c).float().mean()))[:top]:
         wrong = read[(labels == c) & (read != c)].tolist()
@@ -307,8 +312,9 @@ def main() -> None:
         generated.append(output)
     gen_images = torch.stack([g for o in generated for g in o.glyphs.values()])[:, None]
     gen_labels = torch.tensor([chars.index(c) for o in generated for c in o.glyphs])
-    result["a_classifier_on_generated"] = accuracy(judge, gen_images, gen_labels)
-    result["a_generated_misread"] = misread(judge, gen_images, gen_labels, chars)
+    gen_read = readings(judge, gen_images)
+    result["a_classifier_on_generated"] = int((gen_read == gen_labels).sum()) / max(1, len(gen_labels))
+    result["a_generated_misread"] = misread(gen_read, gen_labels, chars)
     result["a_generated_seeds"] = [args.first_seed, args.first_seed + args.fonts - 1]
     result["a_generated_temperature"] = generated[0].metadata["temperature"]
     source = next(f for f in range(len(train.files)) if bool(train.present[f].all()))

@@ -23,6 +23,7 @@ Importing this module is cheap: torch and the networks load inside the methods.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -170,9 +171,10 @@ class SpritesPlugin(Plugin):
         colour = torch.randn(n, config.colour_dim, device=device)
         if config.binary_alpha:  # pixel art: D sees on/off alpha only
             cut = hard_alpha
+        elif config.alpha_snap:  # soft alpha: D sees it snapped as generate writes it
+            cut = partial(snap_alpha_through, levels=config.alpha_snap)
         else:
-            def cut(x: Any) -> Any:
-                return snap_alpha_through(x, config.alpha_snap)
+            cut = (lambda x: x)
         if phase == "D":
             with torch.no_grad():
                 fake = cut(G(shape, colour, labels))

@@ -91,13 +91,19 @@ def scale_nearest(pixels: Any, factor: int) -> Any:
     return pixels.repeat_interleave(factor, dim=-2).repeat_interleave(factor, dim=-1)
 
 
+def _with_alpha(pixels: Any, alpha: Any) -> Any:
+    """``pixels``' colour under a new ``alpha`` (``N×1×H×W``), cleared where that alpha is off."""
+    import torch
+
+    rgb = torch.where(alpha > -1, pixels[:, :3], torch.full_like(pixels[:, :3], -1.0))
+    return torch.cat([rgb, alpha], dim=1)
+
+
 def binarise_alpha(pixels: Any) -> Any:
     """Alpha fully on or fully off (cut at one half); colour cleared where it is off."""
     import torch
 
-    alpha = torch.where(pixels[:, 3:] >= 0, 1.0, -1.0)
-    rgb = torch.where(alpha > 0, pixels[:, :3], torch.full_like(pixels[:, :3], -1.0))
-    return torch.cat([rgb, alpha], dim=1)
+    return _with_alpha(pixels, torch.where(pixels[:, 3:] >= 0, 1.0, -1.0))
 
 
 DEFAULT_ALPHA_SNAP = 4  # generate's --alpha-snap: up to 4/255 (1.6 %) opacity is invisible on any background
@@ -112,9 +118,7 @@ def snap_alpha(pixels: Any, levels: int) -> Any:
 
     cut = (levels + 0.5) / 127.5 if levels > 0 else 0.0  # in [-1, 1] units, to the rounding edge
     alpha = pixels[:, 3:]
-    alpha = torch.where(alpha < -1 + cut, -1.0, torch.where(alpha > 1 - cut, 1.0, alpha))
-    rgb = torch.where(alpha > -1, pixels[:, :3], torch.full_like(pixels[:, :3], -1.0))
-    return torch.cat([rgb, alpha], dim=1)
+    return _with_alpha(pixels, torch.where(alpha < -1 + cut, -1.0, torch.where(alpha > 1 - cut, 1.0, alpha)))
 
 
 def kmeans_palette(colours: Any, k: int, iterations: int = 12) -> Any:
